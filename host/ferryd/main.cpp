@@ -1,0 +1,57 @@
+// ferryd — the ferry daemon. The command-line contract scripts rely on (design.md, last section):
+//   ferryd --config FILE                 run the daemon
+//   ferryd --config FILE --check-config  validate; exit 0, or 2 with FILE:LINE:COL: message lines
+//   ferryd --config FILE --list-plugins  each plugin's name, version, kinds and ABI version
+//   ferryd --config FILE --run TASK_ID   run one task in the foreground
+// Exit codes: 0 ok; 1 the task failed / a plugin was refused; 2 bad config or usage;
+// 3 the environment (data directory in use, unreadable); 130 stopped by a signal.
+#include "ferryd/commands.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  po::options_description opts("ferryd options");
+  opts.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and the plugin ABI, and exit")
+      ("config,c", po::value<std::string>(), "the daemon config file (TOML)")
+      ("check-config", "validate the config (and every task's stage graph), then exit")
+      ("list-plugins", "list the plugins in the configured plugin directory, then exit")
+      ("run", po::value<std::string>(), "run task TASK_ID in the foreground until it is done");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "ferryd: " << e.what() << "\n(see ferryd --help)\n";
+    return ferry::host::kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: ferryd --config FILE [--check-config | --list-plugins | --run TASK_ID]\n\n"
+              << opts << "\nExit codes: 0 ok, 1 task failed or plugin refused, 2 bad config or "
+                 "usage, 3 environment (data directory in use), 130 stopped by a signal.\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    ferry::host::print_version(std::cout);
+    return 0;
+  }
+  if (!vm.count("config")) {
+    std::cerr << "ferryd: --config FILE is required (see ferryd --help)\n";
+    return ferry::host::kExitUsage;
+  }
+  const int modes = static_cast<int>(vm.count("check-config") + vm.count("list-plugins") + vm.count("run"));
+  if (modes > 1) {
+    std::cerr << "ferryd: --check-config, --list-plugins and --run exclude each other\n";
+    return ferry::host::kExitUsage;
+  }
+  const std::string config = vm["config"].as<std::string>();
+  if (vm.count("list-plugins")) return ferry::host::list_plugins(config);
+  if (vm.count("check-config")) return ferry::host::check_config(config);
+  if (vm.count("run")) return ferry::host::run_task(config, vm["run"].as<std::string>());
+  return ferry::host::run_daemon(config);
+}

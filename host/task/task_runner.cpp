@@ -1,0 +1,338 @@
+#include "task/task_runner.hpp"
+
+#include "plugin/plugin_instance.hpp"
+
+#include <ferry/sdk/error.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+namespace ferry::host {
+
+using meta::StageState;
+using meta::TaskState;
+
+namespace {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+bool is_final(StageState s) {
+  return s == StageState::Completed || s == StageState::Failed || s == StageState::Stopped;
+}
+}  // namespace
+
+struct TaskRunner::Stage {
+  const StageSpec* spec = nullptr;
+  std::unique_ptr<StageHost> host;
+  std::vector<BoundedChannel*> inputs, outputs;
+  StageState state = StageState::Pending;
+  std::string error;
+  int64_t started_ms = 0, finished_ms = 0;
+  bool launched = false;
+  std::thread thread;
+  // The running component, for the pause/resume/status hooks; guarded by instance_mu.
+  std::mutex instance_mu;
+  PluginInstance* component = nullptr;
+};
+
+TaskRunner::TaskRunner(const config::TaskConfig& task, StageGraph graph,
+                       const PluginRegistry& plugins, meta::MetaStore& store, RunnerOptions options)
+    : task_(task), graph_(std::move(graph)), plugins_(plugins), store_(store), options_(options) {
+  for (const auto& spec : graph_.stages) {
+    auto s = std::make_unique<Stage>();
+    s->spec = &spec;
+    s->host = std::make_unique<StageHost>(task_.id, spec.name, control_, store_);
+    stages_.push_back(std::move(s));
+  }
+  auto stage_named = [&](const std::string& name) -> Stage& {
+    return **std::find_if(stages_.begin(), stages_.end(),
+                          [&](const auto& s) { return s->spec->name == name; });
+  };
+  for (auto& consumer : stages_) {
+    for (const auto& producer_name : consumer->spec->inputs) {
+      channels_.push_back(std::make_unique<BoundedChannel>(
+          producer_name + "->" + consumer->spec->name, consumer->spec->channel_capacity,
+          options_.channel_max_bytes));
+      consumer->inputs.push_back(channels_.back().get());
+      stage_named(producer_name).outputs.push_back(channels_.back().get());
+    }
+  }
+}
+
+TaskRunner::~TaskRunner() {
+  stop();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+void TaskRunner::start() {
+  std::lock_guard lock(mu_);
+  if (state_ != TaskState::NotStarted) return;
+  if (!store_.task(task_.id)) store_.register_task(task_.id, "");
+  set_task_state(TaskState::Running);
+  for (const auto& s : stages_) persist_stage(*s);
+  event("info", "", fmt::format("task started with {} stage(s)", stages_.size()));
+  scheduler_ = std::thread([this] { schedule_loop(); });
+}
+
+void TaskRunner::pause() {
+  std::lock_guard lock(mu_);
+  if (state_ != TaskState::Running) return;
+  control_.pause();
+  for (auto& s : stages_) {
+    if (s->state != StageState::Running) continue;
+    {
+      std::lock_guard il(s->instance_mu);
+      if (s->component) {
+        const auto* vt = s->component->vtable<ferry_component_vtable>();
+        if (vt->pause && vt->pause(s->component->self()) != FERRY_OK) {
+          spdlog::warn("[{}/{}] pause hook failed: {}", task_.id, s->spec->name,
+                       s->component->last_error());
+        }
+      }
+    }
+    s->state = StageState::Paused;
+    persist_stage(*s);
+  }
+  set_task_state(TaskState::Paused);
+  event("info", "", "task paused");
+}
+
+void TaskRunner::resume() {
+  std::lock_guard lock(mu_);
+  if (state_ != TaskState::Paused || stopping_) return;
+  for (auto& s : stages_) {
+    if (s->state != StageState::Paused) continue;
+    {
+      std::lock_guard il(s->instance_mu);
+      if (s->component) {
+        const auto* vt = s->component->vtable<ferry_component_vtable>();
+        if (vt->resume && vt->resume(s->component->self()) != FERRY_OK) {
+          spdlog::warn("[{}/{}] resume hook failed: {}", task_.id, s->spec->name,
+                       s->component->last_error());
+        }
+      }
+    }
+    s->state = StageState::Running;
+    persist_stage(*s);
+  }
+  set_task_state(TaskState::Running);
+  control_.resume();
+  event("info", "", "task resumed");
+}
+
+void TaskRunner::stop() {
+  std::lock_guard lock(mu_);
+  if (ended_ || stopping_) return;
+  stopping_ = true;
+  control_.cancel();
+  for (auto& c : channels_) c->cancel();
+  if (state_ == TaskState::NotStarted) ended_ = true;
+  changed_.notify_all();
+}
+
+meta::TaskState TaskRunner::wait() {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] { return ended_; });
+  return state_;
+}
+
+bool TaskRunner::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, timeout, [&] { return ended_; });
+}
+
+TaskStatus TaskRunner::status() const {
+  std::lock_guard lock(mu_);
+  TaskStatus st;
+  st.state = state_;
+  st.error = error_;
+  for (const auto& s : stages_) {
+    StageStatus ss;
+    ss.name = s->spec->name;
+    ss.component = s->spec->component;
+    ss.state = s->state;
+    ss.progress_json = s->host->progress();
+    ss.error = s->error;
+    ss.metrics = s->host->metrics();
+    ss.started_at_ms = s->started_ms;
+    ss.finished_at_ms = s->finished_ms;
+    st.stages.push_back(std::move(ss));
+  }
+  return st;
+}
+
+bool TaskRunner::ready_to_start(const Stage& s) const {
+  for (const auto& dep : s.spec->after) {
+    const auto it = std::find_if(stages_.begin(), stages_.end(),
+                                 [&](const auto& o) { return o->spec->name == dep; });
+    if ((*it)->state != StageState::Completed) return false;
+  }
+  return true;
+}
+
+void TaskRunner::schedule_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!stopping_) {
+      for (auto& s : stages_) {
+        if (s->launched || !ready_to_start(*s)) continue;
+        s->launched = true;
+        s->state = control_.paused() ? StageState::Paused : StageState::Running;
+        s->started_ms = now_ms();
+        persist_stage(*s);
+        event("info", s->spec->name, fmt::format("stage started (component '{}')", s->spec->component));
+        Stage* raw = s.get();
+        s->thread = std::thread([this, raw] { run_stage(*raw); });
+      }
+    }
+    const bool running = std::any_of(stages_.begin(), stages_.end(), [](const auto& s) {
+      return s->launched && !is_final(s->state);
+    });
+    const bool launchable = !stopping_ && std::any_of(stages_.begin(), stages_.end(), [&](const auto& s) {
+      return !s->launched && ready_to_start(*s);
+    });
+    if (!running && !launchable) break;
+    if (changed_.wait_for(lock, options_.persist_interval) == std::cv_status::timeout) {
+      for (const auto& s : stages_) {
+        if (s->launched && !is_final(s->state)) persist_stage(*s);
+      }
+    }
+  }
+  const bool all_done = std::all_of(stages_.begin(), stages_.end(), [](const auto& s) {
+    return s->state == StageState::Completed;
+  });
+  const bool failed = std::any_of(stages_.begin(), stages_.end(), [](const auto& s) {
+    return s->state == StageState::Failed;
+  });
+  if (failed) {
+    set_task_state(TaskState::Failed, error_);
+    event("error", "", "task failed: " + error_);
+  } else if (all_done) {
+    set_task_state(TaskState::Completed);
+    event("info", "", "task completed");
+  } else {
+    set_task_state(TaskState::Paused);
+    event("info", "", "task stopped; it resumes from its checkpoints when started again");
+  }
+  ended_ = true;
+  lock.unlock();
+  for (auto& s : stages_) {
+    if (s->thread.joinable()) s->thread.join();
+  }
+  changed_.notify_all();
+}
+
+void TaskRunner::run_stage(Stage& s) {
+  const ferry_host* services = s.host->services();
+  auto make = [&](ferry_kind kind, const config::EndpointConfig& ep, const char* role) {
+    const ComponentEntry* entry = plugins_.find(kind, ep.plugin);
+    if (!entry) fail(FERRY_INVALID_ARGUMENT, fmt::format("no loaded plugin provides {} '{}'", role, ep.plugin));
+    return PluginInstance::create(*entry, ep.fields, services, task_.id, role);
+  };
+  StageState final_state = StageState::Failed;
+  std::string error;
+  try {
+    auto source = make(FERRY_KIND_SOURCE, task_.source, "source");
+    auto destination = make(FERRY_KIND_DESTINATION, task_.destination, "destination");
+    const ComponentEntry* entry = plugins_.find(FERRY_KIND_COMPONENT, s.spec->component);
+    auto component =
+        PluginInstance::create(*entry, s.spec->config, services, task_.id, s.spec->name);
+    const ferry_endpoint src = source->endpoint(), dst = destination->endpoint();
+    std::vector<ferry_channel*> ins, outs;
+    for (auto* c : s.inputs) ins.push_back(c->c_channel());
+    for (auto* c : s.outputs) outs.push_back(c->c_channel());
+    ferry_stage_context ctx{};
+    ctx.struct_size = sizeof(ctx);
+    ctx.source = &src;
+    ctx.destination = &dst;
+    ctx.input_count = static_cast<uint32_t>(ins.size());
+    ctx.inputs = ins.data();
+    ctx.output_count = static_cast<uint32_t>(outs.size());
+    ctx.outputs = outs.data();
+
+    const auto* vt = component->vtable<ferry_component_vtable>();
+    ferry_status st = vt->init(component->self(), &ctx);
+    if (st == FERRY_OK) {
+      {
+        std::lock_guard il(s.instance_mu);
+        s.component = component.get();
+      }
+      st = vt->run(component->self());
+      std::lock_guard il(s.instance_mu);
+      s.component = nullptr;
+    }
+    if (st == FERRY_OK) {
+      for (auto* c : s.outputs) c->close();
+      final_state = StageState::Completed;
+    } else if (st == FERRY_CANCELLED && control_.cancelled()) {
+      final_state = StageState::Stopped;
+    } else {
+      error = fmt::format("{}: {}", status_name(st), component->last_error());
+    }
+  } catch (const Error& e) {
+    if (e.status() == FERRY_CANCELLED && control_.cancelled()) {
+      final_state = StageState::Stopped;
+    } else {
+      error = e.what();
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  finish_stage(s, final_state, error);
+}
+
+void TaskRunner::finish_stage(Stage& s, StageState state, const std::string& error) {
+  std::lock_guard lock(mu_);
+  s.state = state;
+  s.error = error;
+  s.finished_ms = now_ms();
+  persist_stage(s);
+  if (state == StageState::Failed) {
+    event("error", s.spec->name, "stage failed: " + error);
+    if (error_.empty()) error_ = fmt::format("stage '{}' failed: {}", s.spec->name, error);
+    if (!stopping_) {
+      stopping_ = true;
+      control_.cancel();
+      for (auto& c : channels_) c->cancel();
+    }
+  } else {
+    event("info", s.spec->name, fmt::format("stage {}", meta::to_string(state)));
+  }
+  changed_.notify_all();
+}
+
+void TaskRunner::set_task_state(TaskState state, const std::string& error) {
+  state_ = state;
+  store_.set_task_state(task_.id, state, error);
+}
+
+void TaskRunner::persist_stage(const Stage& s) {
+  meta::StageRecord r;
+  r.task_id = task_.id;
+  r.stage = s.spec->name;
+  r.component = s.spec->component;
+  r.state = s.state;
+  r.progress_json = s.host->progress();
+  r.error = s.error;
+  r.started_at_ms = s.started_ms;
+  r.finished_at_ms = s.finished_ms;
+  store_.put_stage(r);
+}
+
+void TaskRunner::event(const std::string& level, const std::string& stage,
+                       const std::string& message) {
+  meta::EventRecord e;
+  e.task_id = task_.id;
+  e.level = level;
+  e.stage = stage;
+  e.message = message;
+  store_.append_event(e);
+  const auto lvl = level == "error" ? spdlog::level::err : spdlog::level::info;
+  spdlog::log(lvl, "[{}{}{}] {}", task_.id, stage.empty() ? "" : "/", stage, message);
+}
+
+}  // namespace ferry::host

@@ -1,0 +1,97 @@
+// Runs one task: its stages in dependency order, each on its own thread, with bounded channels
+// on the data edges. Lifecycle per stage (TiDB DM's unit model): create → init → run → destroy,
+// with pause/resume (cooperative, at the stage's next yield) and stop (cancellation).
+//
+// Each stage gets its own instances of the task's source and destination, so a connector
+// instance is only ever used by one stage thread. A failing stage stops the others and fails the
+// task with an error that names it. State changes, progress and events go to the meta store.
+//
+// Thread-safe: start/pause/resume/stop/status/wait may be called from any thread.
+#pragma once
+
+#include "config/config.hpp"
+#include "meta/meta_store.hpp"
+#include "plugin/plugin_registry.hpp"
+#include "task/channel.hpp"
+#include "task/stage_graph.hpp"
+#include "task/stage_host.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ferry::host {
+
+struct StageStatus {
+  std::string name, component;
+  meta::StageState state = meta::StageState::Pending;
+  std::string progress_json = "{}";
+  std::string error;
+  std::map<std::string, double> metrics;
+  int64_t started_at_ms = 0, finished_at_ms = 0;
+};
+
+struct TaskStatus {
+  meta::TaskState state = meta::TaskState::NotStarted;
+  std::string error;
+  std::vector<StageStatus> stages;
+};
+
+struct RunnerOptions {
+  uint64_t channel_max_bytes = 64ull << 20;  // cell bytes in flight per channel
+  std::chrono::milliseconds persist_interval{1000};
+};
+
+class TaskRunner {
+ public:
+  TaskRunner(const config::TaskConfig& task, StageGraph graph, const PluginRegistry& plugins,
+             meta::MetaStore& store, RunnerOptions options = {});
+  ~TaskRunner();  // stops and joins
+  TaskRunner(const TaskRunner&) = delete;
+  TaskRunner& operator=(const TaskRunner&) = delete;
+
+  void start();
+  void pause();
+  void resume();
+  // Stops every stage at its next yield or channel operation; the task ends Paused (it can be
+  // started again and resumes from its checkpoints) unless it already completed or failed.
+  void stop();
+  // Blocks until every stage has ended; returns the final task state.
+  meta::TaskState wait();
+  bool wait_for(std::chrono::milliseconds timeout);
+  TaskStatus status() const;
+
+ private:
+  struct Stage;
+  void schedule_loop();
+  void run_stage(Stage& stage);
+  bool ready_to_start(const Stage& s) const;  // mu_ held
+  void finish_stage(Stage& s, meta::StageState state, const std::string& error);
+  void set_task_state(meta::TaskState state, const std::string& error = {});  // mu_ held
+  void persist_stage(const Stage& s);
+  void event(const std::string& level, const std::string& stage, const std::string& message);
+
+  const config::TaskConfig task_;
+  const StageGraph graph_;
+  const PluginRegistry& plugins_;
+  meta::MetaStore& store_;
+  const RunnerOptions options_;
+
+  TaskControl control_;
+  std::vector<std::unique_ptr<BoundedChannel>> channels_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  meta::TaskState state_ = meta::TaskState::NotStarted;
+  std::string error_;
+  bool stopping_ = false;
+  bool ended_ = false;
+  std::thread scheduler_;
+};
+
+}  // namespace ferry::host

@@ -1,0 +1,216 @@
+// The fake connector: a source that generates deterministic rows and a destination that appends
+// the rows it receives to a file. Used by the executor tests and the demo; both sides can be told
+// to fail after N rows (the "fault-injecting Env" of LevelDB's tests, for ferry's pipeline).
+//
+// Source tables: fake.t0 .. fake.t<tables-1>, each with `rows` rows:
+//   id BIGINT PK, name VARCHAR(64), amount DECIMAL(12,2), created TIMESTAMPTZ, note TEXT NULL
+#include <ferry/sdk.hpp>
+
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace {
+
+ferry::TableSchema fake_table(int64_t index) {
+  ferry::TableSchema t;
+  t.schema = "fake";
+  t.name = "t" + std::to_string(index);
+  auto col = [](std::string name, ferry_type type, uint32_t flags) {
+    ferry::Column c;
+    c.name = std::move(name);
+    c.type = type;
+    c.flags = flags;
+    return c;
+  };
+  t.columns.push_back(col("id", FERRY_TYPE_INT64, FERRY_COLUMN_IN_PRIMARY_KEY));
+  t.columns.push_back(col("name", FERRY_TYPE_VARCHAR, 0));
+  t.columns.back().length = 64;
+  t.columns.push_back(col("amount", FERRY_TYPE_DECIMAL, 0));
+  t.columns.back().precision = 12;
+  t.columns.back().scale = 2;
+  t.columns.push_back(col("created", FERRY_TYPE_TIMESTAMPTZ, 0));
+  t.columns.push_back(col("note", FERRY_TYPE_TEXT, FERRY_COLUMN_NULLABLE));
+  return t;
+}
+
+// Splits carry their id range as "first:end" (end exclusive).
+std::pair<int64_t, int64_t> parse_bounds(const ferry::Bytes& b) {
+  const std::string s(ferry::as_text(b));
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) ferry::fail(FERRY_INVALID_ARGUMENT, "bad fake split '" + s + "'");
+  return {std::stoll(s.substr(0, colon)), std::stoll(s.substr(colon + 1))};
+}
+
+class RowStream : public ferry::BatchStream {
+ public:
+  RowStream(ferry::Host host, ferry::SharedTable table, int64_t first, int64_t end,
+            uint32_t batch_rows, int64_t fail_after, int64_t delay_ms)
+      : host_(host), table_(std::move(table)), next_(first), end_(end),
+        batch_rows_(batch_rows ? batch_rows : 1000), fail_after_(fail_after), delay_ms_(delay_ms) {}
+
+  ferry::OwnedBatch next() override {
+    if (host_.cancelled()) ferry::fail(FERRY_CANCELLED, "fake source: cancelled");
+    if (next_ >= end_) return ferry::OwnedBatch{};
+    if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    auto b = ferry::BatchBuilder::rows(table_);
+    char amount[32], created[32];
+    for (uint32_t i = 0; i < batch_rows_ && next_ < end_; ++i, ++next_) {
+      if (fail_after_ >= 0 && produced_ >= fail_after_) {
+        ferry::fail(FERRY_UNAVAILABLE, "fake source: injected failure after " +
+                                           std::to_string(produced_) + " rows");
+      }
+      const int64_t id = next_;
+      std::snprintf(amount, sizeof amount, "%lld.%02lld", static_cast<long long>(id / 100),
+                    static_cast<long long>(id % 100));
+      std::snprintf(created, sizeof created, "2026-01-01T%02lld:%02lld:%02lldZ",
+                    static_cast<long long>((id / 3600) % 24), static_cast<long long>((id / 60) % 60),
+                    static_cast<long long>(id % 60));
+      const std::string sid = std::to_string(id), name = "name-" + sid, note = "note for " + sid;
+      b.add_row({sid, name, std::string_view(amount), std::string_view(created),
+                 id % 7 == 0 ? std::nullopt : std::optional<std::string_view>(note)});
+      ++produced_;
+    }
+    return ferry::OwnedBatch::from(std::move(b));
+  }
+
+ private:
+  ferry::Host host_;
+  ferry::SharedTable table_;
+  int64_t next_, end_;
+  uint32_t batch_rows_;
+  int64_t fail_after_, delay_ms_;
+  int64_t produced_ = 0;
+};
+
+class FakeSource : public ferry::Source {
+ public:
+  explicit FakeSource(const ferry::CreateContext& ctx)
+      : host_(ctx.host),
+        tables_(ctx.config.get_int("tables", 1)),
+        rows_(ctx.config.get_int("rows", 1000)),
+        fail_after_(ctx.config.get_int("fail_after_rows", -1)),
+        delay_ms_(ctx.config.get_int("delay_ms", 0)) {
+    if (tables_ < 0 || rows_ < 0) ferry::fail(FERRY_INVALID_ARGUMENT, "tables and rows must be >= 0");
+  }
+
+  ferry::Catalog discover(const std::string&) override {
+    ferry::Catalog c;
+    c.schemas.push_back("fake");
+    for (int64_t i = 0; i < tables_; ++i) {
+      auto s = fake_table(i);
+      ferry::Table t;
+      t.schema = s.schema;
+      t.name = s.name;
+      t.columns = s.columns;
+      t.row_estimate = rows_;
+      t.indexes.push_back(ferry::Index{FERRY_INDEX_PRIMARY, "PRIMARY", {"id"}, ""});
+      c.tables.push_back(std::move(t));
+    }
+    return c;
+  }
+  ferry::Position snapshot_position() override { return {ferry::to_bytes("0"), "fake:0"}; }
+
+  std::vector<ferry::Split> plan_splits(const ferry::TableSchema& table,
+                                        uint64_t target_rows) override {
+    const int64_t step = target_rows ? static_cast<int64_t>(target_rows) : rows_;
+    std::vector<ferry::Split> out;
+    for (int64_t first = 1; first <= rows_; first += step) {
+      const int64_t end = std::min(first + step, rows_ + 1);
+      const std::string b = std::to_string(first) + ":" + std::to_string(end);
+      out.push_back(ferry::Split{table.schema, table.name, ferry::to_bytes(b),
+                                 "id >= " + std::to_string(first) + " AND id < " +
+                                     std::to_string(end),
+                                 end - first});
+    }
+    return out;
+  }
+
+  std::unique_ptr<ferry::BatchStream> open_snapshot(const ferry::Split& split,
+                                                    uint32_t batch_rows) override {
+    const auto [first, end] = parse_bounds(split.bounds);
+    const int64_t index = std::stoll(split.table.substr(1));
+    return std::make_unique<RowStream>(host_, ferry::make_table(fake_table(index)), first, end,
+                                       batch_rows, fail_after_, delay_ms_);
+  }
+
+ private:
+  ferry::Host host_;
+  int64_t tables_, rows_, fail_after_, delay_ms_;
+};
+
+// Appends every row it receives to `output` as "schema.table<TAB>cell<TAB>..." (\N for NULL).
+class FakeDestination : public ferry::Destination {
+ public:
+  explicit FakeDestination(const ferry::CreateContext& ctx)
+      : host_(ctx.host),
+        path_(ctx.config.get_string("output")),
+        fail_after_(ctx.config.get_int("fail_after_rows", -1)) {
+    if (!path_.empty()) {
+      file_ = std::fopen(path_.c_str(), "a");
+      if (!file_) {
+        ferry::fail(FERRY_INVALID_ARGUMENT,
+                    "fake destination: cannot open output '" + path_ + "': " + std::strerror(errno));
+      }
+    }
+  }
+  ~FakeDestination() override {
+    if (file_) std::fclose(file_);
+  }
+
+  void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch) override {
+    const std::string prefix = std::string(table.schema) + "." + table.name;
+    std::string out;
+    for (uint64_t r = 0; r < batch.record_count(); ++r) {
+      if (fail_after_ >= 0 && written_ >= fail_after_) {
+        ferry::fail(FERRY_UNAVAILABLE, "fake destination: injected failure after " +
+                                           std::to_string(written_) + " rows");
+      }
+      out += prefix;
+      const uint64_t first = batch.after(r);
+      for (uint32_t c = 0; c < table.column_count; ++c) {
+        const ferry::Cell cell = batch.cell(first, c);
+        out += '\t';
+        if (cell.is_null()) {
+          out += "\\N";
+        } else {
+          out.append(cell.data);
+        }
+      }
+      out += '\n';
+      ++written_;
+    }
+    if (file_ && (std::fwrite(out.data(), 1, out.size(), file_) != out.size() || std::fflush(file_))) {
+      ferry::fail(FERRY_UNAVAILABLE, "fake destination: write to '" + path_ + "' failed");
+    }
+    host_.metric_add("fake_destination_rows", static_cast<double>(batch.record_count()));
+  }
+
+ private:
+  ferry::Host host_;
+  std::string path_;
+  int64_t fail_after_;
+  int64_t written_ = 0;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace
+
+FERRY_PLUGIN("fake", "1.0.0", "Deterministic generated rows and a file sink, for tests and demos",
+             ferry::source<FakeSource>(
+                 "fake", "generates tables fake.t0..tN of deterministic rows",
+                 FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
+                 {ferry::field::integer("tables", "number of tables").with_default("1"),
+                  ferry::field::integer("rows", "rows per table").with_default("1000"),
+                  ferry::field::integer("fail_after_rows", "fail a snapshot stream after N rows")
+                      .with_default("-1"),
+                  ferry::field::integer("delay_ms", "sleep before each batch").with_default("0")}),
+             ferry::destination<FakeDestination>(
+                 "fake", "appends received rows to a file", FERRY_CAP_DEST_BULK,
+                 {ferry::field::string("output", "file the rows are appended to").with_default(""),
+                  ferry::field::integer("fail_after_rows", "fail bulk_write after N rows")
+                      .with_default("-1")}))
