@@ -57,7 +57,10 @@ struct Loaded {
 std::optional<Loaded> load_server_and_plugins(const std::string& file) {
   auto server = config::load_server_only(file);
   if (!server.ok()) {
-    print_errors(server.errors);
+    // Without a valid [server] there are no plugins to check task fields against, but every
+    // other problem can still be reported in the same run.
+    const auto everything = config::load_config(file);
+    print_errors(everything.errors.empty() ? server.errors : everything.errors);
     return std::nullopt;
   }
   Loaded l;

@@ -52,7 +52,7 @@ ConfigBlock::ConfigBlock(const config::FieldMap& fields) {
 }
 
 PluginInstance::PluginInstance(const ComponentEntry& entry, const config::FieldMap& fields)
-    : library_(entry.library), entry_(&entry), config_(fields) {}
+    : library_(entry.library), entry_(entry), config_(fields) {}
 
 std::unique_ptr<PluginInstance> PluginInstance::create(const ComponentEntry& entry,
                                                        const config::FieldMap& fields,
@@ -86,14 +86,14 @@ std::unique_ptr<PluginInstance> PluginInstance::create(const ComponentEntry& ent
 }
 
 PluginInstance::~PluginInstance() {
-  if (self_) static_cast<const CommonVtable*>(entry_->vtable)->destroy(self_);
+  if (self_) static_cast<const CommonVtable*>(entry_.vtable)->destroy(self_);
 }
 
 ferry_endpoint PluginInstance::endpoint() const {
   ferry_endpoint e{};
   e.struct_size = sizeof(e);
-  e.kind = entry_->kind;
-  e.vtable = entry_->vtable;
+  e.kind = entry_.kind;
+  e.vtable = entry_.vtable;
   e.instance = self_;
   return e;
 }
@@ -103,11 +103,11 @@ std::string PluginInstance::describe_plugin() const {
 }
 
 std::string PluginInstance::describe() const {
-  return fmt::format("{} {} '{}'", describe_plugin(), kind_name(entry_->kind), entry_->name);
+  return fmt::format("{} {} '{}'", describe_plugin(), kind_name(entry_.kind), entry_.name);
 }
 
 std::string PluginInstance::last_error() const {
-  const char* e = static_cast<const CommonVtable*>(entry_->vtable)->last_error(self_);
+  const char* e = static_cast<const CommonVtable*>(entry_.vtable)->last_error(self_);
   return e ? e : "";
 }
 

@@ -46,11 +46,11 @@ class PluginInstance {
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
 
-  const ComponentEntry& entry() const { return *entry_; }
+  const ComponentEntry& entry() const { return entry_; }
   void* self() const { return self_; }
   template <class VT>
   const VT* vtable() const {
-    return static_cast<const VT*>(entry_->vtable);
+    return static_cast<const VT*>(entry_.vtable);
   }
   ferry_endpoint endpoint() const;
   // "plugin 'fake' 1.0.0 source 'fake'" — for messages.
@@ -62,7 +62,7 @@ class PluginInstance {
   PluginInstance(const ComponentEntry& entry, const config::FieldMap& fields);
 
   std::shared_ptr<LoadedLibrary> library_;  // first member: released last
-  const ComponentEntry* entry_;
+  const ComponentEntry entry_;  // a copy: the instance may outlive the registry
   ConfigBlock config_;
   void* self_ = nullptr;
 };

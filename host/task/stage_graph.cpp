@@ -99,8 +99,8 @@ GraphResult build_stage_graph(const config::TaskConfig& task, const PluginRegist
   }
   if (!result.ok()) return result;
 
-  // Topological order (Kahn), keeping declaration order among ready stages; what remains is a
-  // cycle, reported along one of its paths.
+  // Topological order: repeatedly the earliest-declared stage whose dependencies are placed
+  // (stages are few). When none is ready, what remains holds a cycle, reported along its path.
   std::vector<std::set<size_t>> deps(stages.size());
   for (size_t i = 0; i < stages.size(); ++i) {
     for (const auto& in : stages[i].inputs) deps[i].insert(index[in]);
@@ -116,6 +116,7 @@ GraphResult build_stage_graph(const config::TaskConfig& task, const PluginRegist
         placed[i] = true;
         order.push_back(i);
         progressed = true;
+        break;  // rescan: the earliest-declared ready stage always goes next
       }
     }
     if (progressed) continue;

@@ -271,7 +271,8 @@ void TaskRunner::run_stage(Stage& s) {
     } else if (st == FERRY_CANCELLED && control_.cancelled()) {
       final_state = StageState::Stopped;
     } else {
-      error = fmt::format("{}: {}", status_name(st), component->last_error());
+      error = component->last_error();
+      if (error.empty()) error = status_name(st);
     }
   } catch (const Error& e) {
     if (e.status() == FERRY_CANCELLED && control_.cancelled()) {

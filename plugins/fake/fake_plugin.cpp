@@ -6,6 +6,7 @@
 //   id BIGINT PK, name VARCHAR(64), amount DECIMAL(12,2), created TIMESTAMPTZ, note TEXT NULL
 #include <ferry/sdk.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
@@ -49,9 +50,11 @@ std::pair<int64_t, int64_t> parse_bounds(const ferry::Bytes& b) {
 class RowStream : public ferry::BatchStream {
  public:
   RowStream(ferry::Host host, ferry::SharedTable table, int64_t first, int64_t end,
-            uint32_t batch_rows, int64_t fail_after, int64_t delay_ms)
+            uint32_t batch_rows, int64_t fail_after, int64_t delay_ms,
+            std::shared_ptr<std::atomic<int64_t>> produced)
       : host_(host), table_(std::move(table)), next_(first), end_(end),
-        batch_rows_(batch_rows ? batch_rows : 1000), fail_after_(fail_after), delay_ms_(delay_ms) {}
+        batch_rows_(batch_rows ? batch_rows : 1000), fail_after_(fail_after), delay_ms_(delay_ms),
+        produced_(std::move(produced)) {}
 
   ferry::OwnedBatch next() override {
     if (host_.cancelled()) ferry::fail(FERRY_CANCELLED, "fake source: cancelled");
@@ -60,9 +63,9 @@ class RowStream : public ferry::BatchStream {
     auto b = ferry::BatchBuilder::rows(table_);
     char amount[32], created[32];
     for (uint32_t i = 0; i < batch_rows_ && next_ < end_; ++i, ++next_) {
-      if (fail_after_ >= 0 && produced_ >= fail_after_) {
+      if (fail_after_ >= 0 && *produced_ >= fail_after_) {
         ferry::fail(FERRY_UNAVAILABLE, "fake source: injected failure after " +
-                                           std::to_string(produced_) + " rows");
+                                           std::to_string(produced_->load()) + " rows");
       }
       const int64_t id = next_;
       std::snprintf(amount, sizeof amount, "%lld.%02lld", static_cast<long long>(id / 100),
@@ -73,7 +76,7 @@ class RowStream : public ferry::BatchStream {
       const std::string sid = std::to_string(id), name = "name-" + sid, note = "note for " + sid;
       b.add_row({sid, name, std::string_view(amount), std::string_view(created),
                  id % 7 == 0 ? std::nullopt : std::optional<std::string_view>(note)});
-      ++produced_;
+      ++*produced_;
     }
     return ferry::OwnedBatch::from(std::move(b));
   }
@@ -84,7 +87,7 @@ class RowStream : public ferry::BatchStream {
   int64_t next_, end_;
   uint32_t batch_rows_;
   int64_t fail_after_, delay_ms_;
-  int64_t produced_ = 0;
+  std::shared_ptr<std::atomic<int64_t>> produced_;  // rows produced by every stream of the source
 };
 
 class FakeSource : public ferry::Source {
@@ -135,12 +138,13 @@ class FakeSource : public ferry::Source {
     const auto [first, end] = parse_bounds(split.bounds);
     const int64_t index = std::stoll(split.table.substr(1));
     return std::make_unique<RowStream>(host_, ferry::make_table(fake_table(index)), first, end,
-                                       batch_rows, fail_after_, delay_ms_);
+                                       batch_rows, fail_after_, delay_ms_, produced_);
   }
 
  private:
   ferry::Host host_;
   int64_t tables_, rows_, fail_after_, delay_ms_;
+  std::shared_ptr<std::atomic<int64_t>> produced_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 
 // Appends every row it receives to `output` as "schema.table<TAB>cell<TAB>..." (\N for NULL).
@@ -206,9 +210,12 @@ FERRY_PLUGIN("fake", "1.0.0", "Deterministic generated rows and a file sink, for
                  FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
                  {ferry::field::integer("tables", "number of tables").with_default("1"),
                   ferry::field::integer("rows", "rows per table").with_default("1000"),
-                  ferry::field::integer("fail_after_rows", "fail a snapshot stream after N rows")
+                  ferry::field::integer("fail_after_rows", "fail after the source produced N rows")
                       .with_default("-1"),
-                  ferry::field::integer("delay_ms", "sleep before each batch").with_default("0")}),
+                  ferry::field::integer("delay_ms", "sleep before each batch").with_default("0"),
+                  ferry::field::secret("password",
+                                       "accepted and never used: lets tests follow a secret "
+                                       "through ferryd")}),
              ferry::destination<FakeDestination>(
                  "fake", "appends received rows to a file", FERRY_CAP_DEST_BULK,
                  {ferry::field::string("output", "file the rows are appended to").with_default(""),

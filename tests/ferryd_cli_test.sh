@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# ferryd's command-line contract, end to end: exit codes, FILE:LINE:COL errors, secrets never
+# printed, the data-directory lock, a task run to completion, SIGTERM mid-run, refused plugins.
+# Usage: ferryd_cli_test.sh FERRYD PLUGIN_DIR BROKEN_PLUGIN_DIR
+set -euo pipefail
+FERRYD=$1
+PLUGINS=$2
+BROKEN=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferryd-cli.XXXXXX")
+DAEMON_PID=""
+cleanup() {
+  [[ -n "$DAEMON_PID" ]] && kill "$DAEMON_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+# expect_exit CODE CMD...: runs CMD, output in $WORK/out, fails unless it exits with CODE.
+expect_exit() {
+  local want=$1 got=0
+  shift
+  "$@" >"$WORK/out" 2>&1 || got=$?
+  [[ "$got" -eq "$want" ]] || { cat "$WORK/out" >&2; fail "'$*' exited $got, expected $want"; }
+}
+expect_line() { grep -qxF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "missing line: $1"; }; }
+expect_text() { grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "missing text: $1"; }; }
+
+write_config() {  # write_config FILE ROWS DELAY_MS
+  cat >"$1" <<TOML
+[server]
+data_dir = "$WORK/data"
+plugin_dir = "$PLUGINS"
+
+[[task]]
+id = "copy"
+types = ["full"]
+[task.source]
+plugin = "fake"
+tables = 2
+rows = $2
+delay_ms = $3
+password_env = "FERRY_CLI_TEST_SECRET"
+[task.destination]
+plugin = "fake"
+output = "$WORK/out.tsv"
+[[task.stage]]
+name = "full-import"
+component = "snapshot-reader"
+[task.stage.config]
+batch_rows = 100
+[[task.stage]]
+name = "full-import-write"
+component = "bulk-writer"
+inputs = ["full-import"]
+TOML
+}
+export FERRY_CLI_TEST_SECRET="hunter2-do-not-print"
+write_config "$WORK/ferryd.toml" 3000 0
+
+expect_exit 0 "$FERRYD" --version
+expect_text "(plugin ABI 1."
+expect_exit 2 "$FERRYD" --check-config
+expect_text "--config FILE is required"
+expect_exit 2 "$FERRYD" --config "$WORK/ferryd.toml" --check-config --list-plugins
+pass "usage errors exit 2"
+
+expect_exit 0 "$FERRYD" --config "$WORK/ferryd.toml" --check-config
+expect_line "$WORK/ferryd.toml: OK (1 task(s), 2 plugin(s))"
+pass "--check-config accepts a valid config"
+
+cat >"$WORK/bad.toml" <<TOML
+[server]
+data_dir = "$WORK/data"
+plugin_dir = "$PLUGINS"
+
+[[task]]
+id = "bad"
+types = ["full"]
+[task.source]
+plugin = "fake"
+rows = "many"
+password = "hunter2-do-not-print"
+[task.destination]
+plugin = "nosuch"
+TOML
+expect_exit 2 "$FERRYD" --config "$WORK/bad.toml" --check-config
+expect_line "$WORK/bad.toml:10:8: 'rows' must be an integer, not a string"
+expect_line "$WORK/bad.toml:11:1: 'password' must not be written in the config; use password_env or password_file"
+expect_line "$WORK/bad.toml:13:10: no loaded plugin provides destination 'nosuch'"
+[[ $(wc -l <"$WORK/out") -eq 3 ]] || { cat "$WORK/out"; fail "expected exactly 3 error lines"; }
+! grep -q "hunter2" "$WORK/out" || fail "a secret was printed"
+pass "--check-config reports every problem as FILE:LINE:COL and exits 2"
+
+(unset FERRY_CLI_TEST_SECRET; expect_exit 2 "$FERRYD" --config "$WORK/ferryd.toml" --check-config)
+expect_line "$WORK/ferryd.toml:13:16: password_env: environment variable 'FERRY_CLI_TEST_SECRET' is not set"
+pass "an unset password_env names the variable and the place"
+
+expect_exit 0 "$FERRYD" --config "$WORK/ferryd.toml" --run copy
+[[ $(wc -l <"$WORK/out.tsv") -eq 6000 ]] || fail "expected 6000 rows, got $(wc -l <"$WORK/out.tsv")"
+[[ -z $(cut -f1,2 "$WORK/out.tsv" | sort | uniq -d) ]] || fail "duplicate rows"
+expect_text "[copy] Completed"
+! grep -rq "hunter2" "$WORK/out" "$WORK/data" || fail "the secret reached the output or the data directory"
+pass "--run copies every row once; the secret is nowhere in the output or the meta store"
+
+expect_exit 2 "$FERRYD" --config "$WORK/ferryd.toml" --run nosuch
+expect_line "ferryd: $WORK/ferryd.toml has no task 'nosuch' (tasks: copy)"
+pass "--run of an unknown task exits 2 and lists the tasks"
+
+"$FERRYD" --config "$WORK/ferryd.toml" >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do grep -q "started" "$WORK/daemon.log" && break; sleep 0.1; done
+grep -q "started" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; fail "daemon did not start"; }
+expect_exit 3 "$FERRYD" --config "$WORK/ferryd.toml" --run copy
+expect_text "ferryd: data directory '$WORK/data' is in use by another ferryd (pid $DAEMON_PID, started "
+kill -TERM "$DAEMON_PID"
+rc=0
+wait "$DAEMON_PID" || rc=$?
+DAEMON_PID=""
+[[ $rc -eq 0 ]] || fail "daemon exited $rc on SIGTERM"
+pass "a second ferryd on the same data directory is refused with the holder's pid"
+
+write_config "$WORK/slow.toml" 100000 5
+rm -f "$WORK/out.tsv"
+"$FERRYD" --config "$WORK/slow.toml" --run copy >"$WORK/out" 2>&1 &
+RUN_PID=$!
+for _ in $(seq 1 100); do [[ -s "$WORK/out.tsv" ]] && break; sleep 0.1; done
+kill -TERM "$RUN_PID"
+rc=0
+wait "$RUN_PID" || rc=$?
+[[ $rc -eq 130 ]] || { cat "$WORK/out"; fail "SIGTERM mid-run exited $rc, expected 130"; }
+expect_text "ferryd: task 'copy' stopped before it finished; run it again to resume"
+rows=$(wc -l <"$WORK/out.tsv")
+[[ $rows -gt 0 && $rows -lt 200000 ]] || fail "expected a partial copy, got $rows rows"
+pass "SIGTERM stops the task at a batch boundary and exits 130 ($rows rows copied)"
+
+cat >"$WORK/refuse.toml" <<TOML
+[server]
+data_dir = "$WORK/data2"
+plugin_dir = "$BROKEN/duplicate"
+TOML
+expect_exit 1 "$FERRYD" --config "$WORK/refuse.toml" --list-plugins
+expect_text "dup-a 1.0.0  ABI 1.0  kinds: source"
+expect_text "refused: $(cd "$BROKEN/duplicate" && pwd -P)/ferry-dup-b.so: plugin 'dup-b' 2.0.0: component 'dup' (source) is already provided by plugin 'dup-a' 1.0.0"
+pass "--list-plugins lists what loaded, names what was refused, and exits 1"
+echo "all ferryd CLI checks passed"
