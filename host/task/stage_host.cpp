@@ -1,9 +1,7 @@
 #include "task/stage_host.hpp"
 
-#include <ferry/sdk/values.hpp>
 #include <spdlog/spdlog.h>
 
-#include <exception>
 
 namespace ferry::host {
 
@@ -49,55 +47,33 @@ spdlog::level::level_enum to_spdlog(ferry_log_level l) {
 
 StageHost::StageHost(std::string task_id, std::string stage, TaskControl& control,
                      meta::MetaStore& store)
-    : task_id_(std::move(task_id)), stage_(std::move(stage)), control_(control), store_(store) {
-  c_.struct_size = sizeof(c_);
-  c_.abi_minor = FERRY_ABI_MINOR;
-  c_.ctx = this;
-  c_.log = [](void* ctx, ferry_log_level level, const char* message) {
-    const auto& h = from(ctx);
-    spdlog::log(to_spdlog(level), "[{}/{}] {}", h.task_id_, h.stage_, message ? message : "");
-  };
-  c_.is_cancelled = [](void* ctx) -> int32_t { return from(ctx).control_.cancelled() ? 1 : 0; };
-  c_.yield = [](void* ctx) { return from(ctx).control_.yield(); };
-  c_.metric_add = [](void* ctx, const char* name, double delta) {
-    auto& h = from(ctx);
-    std::lock_guard lock(h.mu_);
-    h.metrics_[name] += delta;
-  };
-  c_.metric_set = [](void* ctx, const char* name, double value) {
-    auto& h = from(ctx);
-    std::lock_guard lock(h.mu_);
-    h.metrics_[name] = value;
-  };
-  c_.checkpoint_write = [](void* ctx, const char* key, const uint8_t* data,
-                           uint64_t len) -> ferry_status {
-    auto& h = from(ctx);
-    try {
-      h.store_.put_checkpoint(h.task_id_, h.checkpoint_key(key), {data, static_cast<size_t>(len)});
-      return FERRY_OK;
-    } catch (const std::exception& e) {
-      spdlog::error("[{}/{}] checkpoint write '{}' failed: {}", h.task_id_, h.stage_, key, e.what());
-      return FERRY_UNAVAILABLE;
-    }
-  };
-  c_.checkpoint_read = [](void* ctx, const char* key, ferry_buffer* out,
-                          int32_t* found) -> ferry_status {
-    auto& h = from(ctx);
-    try {
-      auto v = h.store_.checkpoint(h.task_id_, h.checkpoint_key(key));
-      *found = v ? 1 : 0;
-      if (v) export_buffer(std::move(*v), out);
-      return FERRY_OK;
-    } catch (const std::exception& e) {
-      spdlog::error("[{}/{}] checkpoint read '{}' failed: {}", h.task_id_, h.stage_, key, e.what());
-      return FERRY_UNAVAILABLE;
-    }
-  };
-  c_.report_progress = [](void* ctx, const char* json) {
-    auto& h = from(ctx);
-    std::lock_guard lock(h.mu_);
-    h.progress_ = json ? json : "{}";
-  };
+    : task_id_(std::move(task_id)), stage_(std::move(stage)), control_(control), store_(store) {}
+
+void StageHost::on_log(ferry_log_level level, const std::string& message) {
+  spdlog::log(to_spdlog(level), "[{}/{}] {}", task_id_, stage_, message);
+}
+
+void StageHost::on_metric_add(const std::string& name, double delta) {
+  std::lock_guard lock(mu_);
+  metrics_[name] += delta;
+}
+
+void StageHost::on_metric_set(const std::string& name, double value) {
+  std::lock_guard lock(mu_);
+  metrics_[name] = value;
+}
+
+void StageHost::on_checkpoint_write(const std::string& key, std::span<const uint8_t> value) {
+  store_.put_checkpoint(task_id_, checkpoint_key(key), value);
+}
+
+std::optional<Bytes> StageHost::on_checkpoint_read(const std::string& key) {
+  return store_.checkpoint(task_id_, checkpoint_key(key));
+}
+
+void StageHost::on_progress(const std::string& json) {
+  std::lock_guard lock(mu_);
+  progress_ = json;
 }
 
 std::map<std::string, double> StageHost::metrics() const {
@@ -108,10 +84,6 @@ std::map<std::string, double> StageHost::metrics() const {
 std::string StageHost::progress() const {
   std::lock_guard lock(mu_);
   return progress_;
-}
-
-std::string StageHost::checkpoint_key(const char* key) const {
-  return stage_ + "/" + (key ? key : "");
 }
 
 }  // namespace ferry::host

@@ -6,6 +6,7 @@
 #include "meta/meta_store.hpp"
 
 #include <ferry/abi.h>
+#include <ferry/sdk/host_services.hpp>
 
 #include <condition_variable>
 #include <map>
@@ -32,28 +33,32 @@ class TaskControl {
   bool cancelled_ = false;
 };
 
-class StageHost {
+class StageHost : public HostServices {
  public:
   StageHost(std::string task_id, std::string stage, TaskControl& control, meta::MetaStore& store);
-  StageHost(const StageHost&) = delete;
-  StageHost& operator=(const StageHost&) = delete;
 
-  const ferry_host* services() const { return &c_; }
   std::map<std::string, double> metrics() const;
   std::string progress() const;
   // Checkpoint keys of this stage live under "<stage>/" in the task's checkpoints.
-  std::string checkpoint_key(const char* key) const;
+  std::string checkpoint_key(const std::string& key) const { return stage_ + "/" + key; }
+
+ protected:
+  void on_log(ferry_log_level level, const std::string& message) override;
+  bool on_is_cancelled() override { return control_.cancelled(); }
+  ferry_status on_yield() override { return control_.yield(); }
+  void on_metric_add(const std::string& name, double delta) override;
+  void on_metric_set(const std::string& name, double value) override;
+  void on_checkpoint_write(const std::string& key, std::span<const uint8_t> value) override;
+  std::optional<Bytes> on_checkpoint_read(const std::string& key) override;
+  void on_progress(const std::string& json) override;
 
  private:
-  static StageHost& from(void* ctx) { return *static_cast<StageHost*>(ctx); }
-
   const std::string task_id_, stage_;
   TaskControl& control_;
   meta::MetaStore& store_;
   mutable std::mutex mu_;
   std::map<std::string, double> metrics_;
   std::string progress_ = "{}";
-  ferry_host c_{};
 };
 
 }  // namespace ferry::host

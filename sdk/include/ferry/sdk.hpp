@@ -8,6 +8,7 @@
 #include <ferry/sdk/clients.hpp>
 #include <ferry/sdk/error.hpp>
 #include <ferry/sdk/host.hpp>
+#include <ferry/sdk/host_services.hpp>
 #include <ferry/sdk/plugin.hpp>
 #include <ferry/sdk/stream.hpp>
 #include <ferry/sdk/values.hpp>

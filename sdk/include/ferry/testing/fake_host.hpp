@@ -140,62 +140,8 @@ class FakeChannel {
   ferry_channel c_{};
 };
 
-class FakeHost {
+class FakeHost : public HostServices {
  public:
-  FakeHost() {
-    c_.struct_size = sizeof(c_);
-    c_.abi_minor = FERRY_ABI_MINOR;
-    c_.ctx = this;
-    c_.log = [](void* ctx, ferry_log_level level, const char* m) {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      h.logs_.emplace_back(level, m ? m : "");
-    };
-    c_.is_cancelled = [](void* ctx) -> int32_t {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      return h.cancelled_ ? 1 : 0;
-    };
-    c_.yield = [](void* ctx) -> ferry_status {
-      auto& h = from(ctx);
-      std::unique_lock lock(h.mu_);
-      h.cv_.wait(lock, [&] { return h.cancelled_ || !h.paused_; });
-      return h.cancelled_ ? FERRY_CANCELLED : FERRY_OK;
-    };
-    c_.metric_add = [](void* ctx, const char* n, double d) {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      h.metrics_[n] += d;
-    };
-    c_.metric_set = [](void* ctx, const char* n, double v) {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      h.metrics_[n] = v;
-    };
-    c_.checkpoint_write = [](void* ctx, const char* k, const uint8_t* d, uint64_t n) -> ferry_status {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      h.checkpoints_[k] = Bytes(d, d + n);
-      return FERRY_OK;
-    };
-    c_.checkpoint_read = [](void* ctx, const char* k, ferry_buffer* out, int32_t* found) -> ferry_status {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      const auto it = h.checkpoints_.find(k);
-      *found = it != h.checkpoints_.end() ? 1 : 0;
-      if (*found) export_buffer(it->second, out);
-      return FERRY_OK;
-    };
-    c_.report_progress = [](void* ctx, const char* json) {
-      auto& h = from(ctx);
-      std::lock_guard lock(h.mu_);
-      h.progress_ = json ? json : "";
-    };
-  }
-  FakeHost(const FakeHost&) = delete;
-  FakeHost& operator=(const FakeHost&) = delete;
-
-  const ferry_host* services() const { return &c_; }
 
   // Creates component `name` of `kind` from a plugin's manifest. Throws ferry::Error when the
   // component is missing, the config is wrong, or create() fails (with the plugin's message).
@@ -213,7 +159,7 @@ class FakeHost {
     build_config(*desc, config, *inst);
     ferry_create_args args{};
     args.struct_size = sizeof(args);
-    args.host = &c_;
+    args.host = services();
     args.config = &inst->config_;
     args.task_id = "test-task";
     args.instance_name = instance_name.c_str();
@@ -264,9 +210,39 @@ class FakeHost {
     return progress_;
   }
 
- private:
-  static FakeHost& from(void* ctx) { return *static_cast<FakeHost*>(ctx); }
+ protected:
+  void on_log(ferry_log_level level, const std::string& m) override {
+    std::lock_guard lock(mu_);
+    logs_.emplace_back(level, m);
+  }
+  bool on_is_cancelled() override {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+  ferry_status on_yield() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return cancelled_ || !paused_; });
+    return cancelled_ ? FERRY_CANCELLED : FERRY_OK;
+  }
+  void on_metric_add(const std::string& n, double d) override {
+    std::lock_guard lock(mu_);
+    metrics_[n] += d;
+  }
+  void on_metric_set(const std::string& n, double v) override {
+    std::lock_guard lock(mu_);
+    metrics_[n] = v;
+  }
+  void on_checkpoint_write(const std::string& k, std::span<const uint8_t> v) override {
+    std::lock_guard lock(mu_);
+    checkpoints_[k] = Bytes(v.begin(), v.end());
+  }
+  std::optional<Bytes> on_checkpoint_read(const std::string& k) override { return checkpoint(k); }
+  void on_progress(const std::string& json) override {
+    std::lock_guard lock(mu_);
+    progress_ = json;
+  }
 
+ private:
   static void build_config(const ferry_component_desc& desc, const ConfigMap& given,
                            TestInstance& inst) {
     for (const auto& [key, v] : given) {
@@ -364,7 +340,6 @@ class FakeHost {
   std::map<std::string, double> metrics_;
   std::map<std::string, Bytes> checkpoints_;
   std::string progress_;
-  ferry_host c_{};
 };
 
 // Every row of a batch as optional strings (nullopt = NULL), for assertions.
