@@ -29,7 +29,9 @@ namespace ferry::host {
 namespace {
 
 std::atomic<int> g_signal{0};
-extern "C" void on_signal(int sig) { g_signal.store(sig); }
+extern "C" void on_signal(int sig) {
+  g_signal.store(sig);
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -103,10 +105,14 @@ std::string task_digest(const config::TaskConfig& t) {
       std::visit(
           [&](const auto& v) {
             using V = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<V, std::string>) s += v;
-            else if constexpr (std::is_same_v<V, std::vector<std::string>>) s += fmt::format("{}", fmt::join(v, ","));
-            else if constexpr (std::is_same_v<V, config::Secret>) s += "secret";
-            else s += fmt::format("{}", v);
+            if constexpr (std::is_same_v<V, std::string>)
+              s += v;
+            else if constexpr (std::is_same_v<V, std::vector<std::string>>)
+              s += fmt::format("{}", fmt::join(v, ","));
+            else if constexpr (std::is_same_v<V, config::Secret>)
+              s += "secret";
+            else
+              s += fmt::format("{}", v);
           },
           f.value);
     }
@@ -115,9 +121,11 @@ std::string task_digest(const config::TaskConfig& t) {
   fields(t.source.fields);
   s += "|dst=" + t.destination.plugin;
   fields(t.destination.fields);
-  for (const auto& o : t.objects) s += fmt::format("|obj={}/{}", fmt::join(o.include, ","), fmt::join(o.exclude, ","));
+  for (const auto& o : t.objects)
+    s += fmt::format("|obj={}/{}", fmt::join(o.include, ","), fmt::join(o.exclude, ","));
   for (const auto& st : t.stages) {
-    s += fmt::format("|stage={}:{}:{}:{}", st.name, st.component, fmt::join(st.inputs, ","), fmt::join(st.after, ","));
+    s += fmt::format("|stage={}:{}:{}:{}", st.name, st.component, fmt::join(st.inputs, ","),
+                     fmt::join(st.after, ","));
     fields(st.config);
   }
   uint64_t h = 1469598103934665603ull;  // FNV-1a
@@ -204,14 +212,15 @@ int run_task(const std::string& config_file, const std::string& task_id) {
       }
     }
     const TaskStatus st = runner.status();
-    std::cerr << fmt::format("[{}] {}{}\n", task->id, meta::to_string(st.state), one_line_progress(st));
+    std::cerr << fmt::format("[{}] {}{}\n", task->id, meta::to_string(st.state),
+                             one_line_progress(st));
     if (st.state == meta::TaskState::Completed) return kExitOk;
     if (st.state == meta::TaskState::Failed) {
       std::cerr << fmt::format("ferryd: task '{}' failed: {}\n", task->id, st.error);
       return kExitFailed;
     }
-    std::cerr << fmt::format("ferryd: task '{}' stopped before it finished; run it again to resume\n",
-                             task->id);
+    std::cerr << fmt::format(
+        "ferryd: task '{}' stopped before it finished; run it again to resume\n", task->id);
     return signalled ? kExitSignal : kExitFailed;
   } catch (const meta::MetaError& e) {
     std::cerr << "ferryd: " << e.what() << "\n";
@@ -229,8 +238,8 @@ int run_daemon(const std::string& config_file) {
     install_signal_handlers();
     // The REST API and console (which start, pause and resume tasks) are not built yet; until
     // they are, the daemon holds its data directory and tasks run with --run.
-    spdlog::info("ferryd {} started: data_dir {}, {} plugin(s), {} task(s) registered", FERRY_VERSION,
-                 l->config.server.data_dir.string(), l->plugins->plugins().size(),
+    spdlog::info("ferryd {} started: data_dir {}, {} plugin(s), {} task(s) registered",
+                 FERRY_VERSION, l->config.server.data_dir.string(), l->plugins->plugins().size(),
                  l->config.tasks.size());
     spdlog::warn("the REST API ({}) is not implemented yet; run a task with --run TASK_ID",
                  l->config.server.listen);

@@ -15,13 +15,12 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   po::options_description opts("ferryd options");
-  opts.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and the plugin ABI, and exit")
-      ("config,c", po::value<std::string>(), "the daemon config file (TOML)")
-      ("check-config", "validate the config (and every task's stage graph), then exit")
-      ("list-plugins", "list the plugins in the configured plugin directory, then exit")
-      ("run", po::value<std::string>(), "run task TASK_ID in the foreground until it is done");
+  opts.add_options()("help,h", "print this help and exit")(
+      "version", "print the version and the plugin ABI, and exit")(
+      "config,c", po::value<std::string>(), "the daemon config file (TOML)")(
+      "check-config", "validate the config (and every task's stage graph), then exit")(
+      "list-plugins", "list the plugins in the configured plugin directory, then exit")(
+      "run", po::value<std::string>(), "run task TASK_ID in the foreground until it is done");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -32,7 +31,8 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     std::cout << "Usage: ferryd --config FILE [--check-config | --list-plugins | --run TASK_ID]\n\n"
-              << opts << "\nExit codes: 0 ok, 1 task failed or plugin refused, 2 bad config or "
+              << opts
+              << "\nExit codes: 0 ok, 1 task failed or plugin refused, 2 bad config or "
                  "usage, 3 environment (data directory in use), 130 stopped by a signal.\n";
     return 0;
   }
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     std::cerr << "ferryd: --config FILE is required (see ferryd --help)\n";
     return ferry::host::kExitUsage;
   }
-  const int modes = static_cast<int>(vm.count("check-config") + vm.count("list-plugins") + vm.count("run"));
+  const int modes =
+      static_cast<int>(vm.count("check-config") + vm.count("list-plugins") + vm.count("run"));
   if (modes > 1) {
     std::cerr << "ferryd: --check-config, --list-plugins and --run exclude each other\n";
     return ferry::host::kExitUsage;

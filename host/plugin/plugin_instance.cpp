@@ -1,7 +1,7 @@
 #include "plugin/plugin_instance.hpp"
 
-#include <ferry/sdk/error.hpp>
 #include <fmt/format.h>
+#include <ferry/sdk/error.hpp>
 
 #include <type_traits>
 #include <variant>
@@ -77,10 +77,10 @@ std::unique_ptr<PluginInstance> PluginInstance::create(const ComponentEntry& ent
   const ferry_status st = vt->create(&args, &inst->self_, &sink);
   if (st != FERRY_OK || inst->self_ == nullptr) {
     inst->self_ = nullptr;
-    throw Error(st == FERRY_OK ? FERRY_INTERNAL : st,
-                fmt::format("{}: creating {} '{}' failed: {}", inst->describe_plugin(),
-                            kind_name(entry.kind), entry.name,
-                            error.empty() ? status_name(st) : error));
+    throw Error(
+        st == FERRY_OK ? FERRY_INTERNAL : st,
+        fmt::format("{}: creating {} '{}' failed: {}", inst->describe_plugin(),
+                    kind_name(entry.kind), entry.name, error.empty() ? status_name(st) : error));
   }
   return inst;
 }

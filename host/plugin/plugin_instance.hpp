@@ -62,7 +62,7 @@ class PluginInstance {
   PluginInstance(const ComponentEntry& entry, const config::FieldMap& fields);
 
   std::shared_ptr<LoadedLibrary> library_;  // first member: released last
-  const ComponentEntry entry_;  // a copy: the instance may outlive the registry
+  const ComponentEntry entry_;              // a copy: the instance may outlive the registry
   ConfigBlock config_;
   void* self_ = nullptr;
 };

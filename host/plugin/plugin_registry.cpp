@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstddef>
+#include <cstring>
 #include <system_error>
 
 namespace ferry::host {
@@ -12,12 +12,18 @@ namespace fs = std::filesystem;
 
 std::string_view kind_name(ferry_kind kind) {
   switch (kind) {
-    case FERRY_KIND_SOURCE: return "source";
-    case FERRY_KIND_DESTINATION: return "destination";
-    case FERRY_KIND_COMPONENT: return "component";
-    case FERRY_KIND_VERIFIER: return "verifier";
-    case FERRY_KIND_TRANSFORM: return "transform";
-    default: return "unknown kind";
+    case FERRY_KIND_SOURCE:
+      return "source";
+    case FERRY_KIND_DESTINATION:
+      return "destination";
+    case FERRY_KIND_COMPONENT:
+      return "component";
+    case FERRY_KIND_VERIFIER:
+      return "verifier";
+    case FERRY_KIND_TRANSFORM:
+      return "transform";
+    default:
+      return "unknown kind";
   }
 }
 
@@ -28,7 +34,10 @@ struct Slot {
   const char* name;
   size_t offset;
 };
-#define FERRY_SLOT(VT, FIELD) Slot{#FIELD, offsetof(VT, FIELD)}
+#define FERRY_SLOT(VT, FIELD)   \
+  Slot {                        \
+#FIELD, offsetof(VT, FIELD) \
+  }
 
 bool slot_present(const void* vtable, uint32_t vtable_size, const Slot& s) {
   if (s.offset + sizeof(void*) > vtable_size) return false;
@@ -68,13 +77,14 @@ std::vector<Requirement> requirements(ferry_kind kind, size_t* min_size) {
     case FERRY_KIND_DESTINATION: {
       using VT = ferry_destination_vtable;
       *min_size = offsetof(VT, precheck);
-      return {{0, "", common_slots<VT>()},
-              {FERRY_CAP_DEST_DDL, "ddl", {FERRY_SLOT(VT, apply_ddl)}},
-              {FERRY_CAP_DEST_BULK, "bulk", {FERRY_SLOT(VT, bulk_write)}},
-              {FERRY_CAP_DEST_APPLY, "apply", {FERRY_SLOT(VT, apply_changes), FERRY_SLOT(VT, flush)}},
-              {FERRY_CAP_DEST_VERIFY_READ,
-               "verify-read",
-               {FERRY_SLOT(VT, checksum), FERRY_SLOT(VT, read_range)}}};
+      return {
+          {0, "", common_slots<VT>()},
+          {FERRY_CAP_DEST_DDL, "ddl", {FERRY_SLOT(VT, apply_ddl)}},
+          {FERRY_CAP_DEST_BULK, "bulk", {FERRY_SLOT(VT, bulk_write)}},
+          {FERRY_CAP_DEST_APPLY, "apply", {FERRY_SLOT(VT, apply_changes), FERRY_SLOT(VT, flush)}},
+          {FERRY_CAP_DEST_VERIFY_READ,
+           "verify-read",
+           {FERRY_SLOT(VT, checksum), FERRY_SLOT(VT, read_range)}}};
     }
     case FERRY_KIND_COMPONENT: {
       using VT = ferry_component_vtable;
@@ -98,23 +108,33 @@ std::vector<Requirement> requirements(ferry_kind kind, size_t* min_size) {
       always.push_back(FERRY_SLOT(VT, transform));
       return {{0, "", always}};
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
 std::optional<config::FieldType> field_type(ferry_field_type t) {
   switch (t) {
-    case FERRY_FIELD_STRING: return config::FieldType::String;
-    case FERRY_FIELD_INT: return config::FieldType::Int;
-    case FERRY_FIELD_FLOAT: return config::FieldType::Float;
-    case FERRY_FIELD_BOOL: return config::FieldType::Bool;
-    case FERRY_FIELD_STRING_LIST: return config::FieldType::StringList;
-    case FERRY_FIELD_SECRET: return config::FieldType::Secret;
-    default: return std::nullopt;
+    case FERRY_FIELD_STRING:
+      return config::FieldType::String;
+    case FERRY_FIELD_INT:
+      return config::FieldType::Int;
+    case FERRY_FIELD_FLOAT:
+      return config::FieldType::Float;
+    case FERRY_FIELD_BOOL:
+      return config::FieldType::Bool;
+    case FERRY_FIELD_STRING_LIST:
+      return config::FieldType::StringList;
+    case FERRY_FIELD_SECRET:
+      return config::FieldType::Secret;
+    default:
+      return std::nullopt;
   }
 }
 
-const char* str_or(const char* s, const char* fallback) { return s ? s : fallback; }
+const char* str_or(const char* s, const char* fallback) {
+  return s ? s : fallback;
+}
 
 // Checks one component descriptor; returns the problem, if any.
 std::optional<std::string> check_component(const ferry_component_desc* d, ComponentEntry* out) {
@@ -148,7 +168,8 @@ std::optional<std::string> check_component(const ferry_component_desc* d, Compon
     const ferry_config_field* f = d->config_fields ? d->config_fields[i] : nullptr;
     if (!f || !f->name) return who + " declares a config field without a name";
     const auto type = field_type(f->type);
-    if (!type) return fmt::format("{} declares field '{}' with unknown type {}", who, f->name, f->type);
+    if (!type)
+      return fmt::format("{} declares field '{}' with unknown type {}", who, f->name, f->type);
     config::FieldSpec spec;
     spec.name = f->name;
     spec.type = *type;
@@ -196,7 +217,8 @@ std::optional<std::string> PluginRegistry::load_file(const fs::path& file,
     return fmt::format("{}: refused: it resolves to '{}', outside the plugin directory '{}'",
                        file.string(), real.string(), canonical_dir.string());
   }
-  if (!fs::is_regular_file(real)) return fmt::format("{}: refused: not a regular file", file.string());
+  if (!fs::is_regular_file(real))
+    return fmt::format("{}: refused: not a regular file", file.string());
 
   auto lib = std::make_shared<LoadedLibrary>();
   lib->path = file;
@@ -215,7 +237,8 @@ std::optional<std::string> PluginRegistry::load_file(const fs::path& file,
   // can be read before the version check.
   constexpr size_t kHeader = offsetof(ferry_plugin_manifest, version) + sizeof(const char*);
   if (!m || m->struct_size < offsetof(ferry_plugin_manifest, magic) + sizeof(uint64_t)) {
-    return fmt::format("{}: not a ferry plugin: its entry symbol returned no manifest", file.string());
+    return fmt::format("{}: not a ferry plugin: its entry symbol returned no manifest",
+                       file.string());
   }
   if (m->magic != FERRY_ABI_MAGIC) {
     return fmt::format("{}: not a ferry plugin: manifest magic is 0x{:016x}, expected 0x{:016x}",
@@ -291,7 +314,8 @@ std::vector<const ComponentEntry*> PluginRegistry::components_of(const LoadedLib
 }
 
 config::FieldLookup PluginRegistry::field_lookup() const {
-  return [this](config::ComponentRole role, const std::string& name) -> const std::vector<config::FieldSpec>* {
+  return [this](config::ComponentRole role,
+                const std::string& name) -> const std::vector<config::FieldSpec>* {
     const ferry_kind kind = role == config::ComponentRole::Source        ? FERRY_KIND_SOURCE
                             : role == config::ComponentRole::Destination ? FERRY_KIND_DESTINATION
                                                                          : FERRY_KIND_COMPONENT;

@@ -80,21 +80,34 @@ GraphResult build_stage_graph(const config::TaskConfig& task, const PluginRegist
   GraphResult result;
   std::vector<StageSpec> stages = merge(task);
   auto error = [&](const StageSpec& s, const std::string& message) {
-    result.errors.push_back(
-        config::ConfigError{s.where, fmt::format("task '{}': stage '{}': {}", task.id, s.name, message)});
+    result.errors.push_back(config::ConfigError{
+        s.where, fmt::format("task '{}': stage '{}': {}", task.id, s.name, message)});
   };
 
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < stages.size(); ++i) index.emplace(stages[i].name, i);
+  std::map<std::string, size_t> consumers;
   for (const auto& s : stages) {
-    if (!plugins.find(FERRY_KIND_COMPONENT, s.component)) {
+    for (const auto& in : s.inputs) ++consumers[in];
+  }
+  for (const auto& s : stages) {
+    if (plugins.find(FERRY_KIND_TRANSFORM, s.component) &&
+        !plugins.find(FERRY_KIND_COMPONENT, s.component)) {
+      // The host drives a transform: one batch stream in, one out.
+      if (s.inputs.size() != 1 || consumers[s.name] != 1) {
+        error(s, fmt::format("transform '{}' needs exactly one input and one stage reading its "
+                             "output (it has {} and {})",
+                             s.component, s.inputs.size(), consumers[s.name]));
+      }
+    } else if (!plugins.find(FERRY_KIND_COMPONENT, s.component)) {
       error(s, fmt::format("unknown component '{}' (no loaded plugin provides it)", s.component));
     }
     for (const auto& in : s.inputs) {
       if (!index.count(in)) error(s, fmt::format("input '{}' is not a stage of this task", in));
     }
     for (const auto& a : s.after) {
-      if (!index.count(a)) error(s, fmt::format("'after' names '{}', which is not a stage of this task", a));
+      if (!index.count(a))
+        error(s, fmt::format("'after' names '{}', which is not a stage of this task", a));
     }
   }
   if (!result.ok()) return result;
@@ -121,7 +134,8 @@ GraphResult build_stage_graph(const config::TaskConfig& task, const PluginRegist
     }
     if (progressed) continue;
     // Walk unplaced dependencies from the first unplaced stage until a stage repeats.
-    size_t at = static_cast<size_t>(std::find(placed.begin(), placed.end(), false) - placed.begin());
+    size_t at =
+        static_cast<size_t>(std::find(placed.begin(), placed.end(), false) - placed.begin());
     std::vector<size_t> path;
     while (std::find(path.begin(), path.end(), at) == path.end()) {
       path.push_back(at);

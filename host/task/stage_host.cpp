@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 namespace ferry::host {
 
 void TaskControl::pause() {
@@ -36,11 +35,16 @@ ferry_status TaskControl::yield() const {
 namespace {
 spdlog::level::level_enum to_spdlog(ferry_log_level l) {
   switch (l) {
-    case FERRY_LOG_TRACE: return spdlog::level::trace;
-    case FERRY_LOG_DEBUG: return spdlog::level::debug;
-    case FERRY_LOG_INFO: return spdlog::level::info;
-    case FERRY_LOG_WARN: return spdlog::level::warn;
-    default: return spdlog::level::err;
+    case FERRY_LOG_TRACE:
+      return spdlog::level::trace;
+    case FERRY_LOG_DEBUG:
+      return spdlog::level::debug;
+    case FERRY_LOG_INFO:
+      return spdlog::level::info;
+    case FERRY_LOG_WARN:
+      return spdlog::level::warn;
+    default:
+      return spdlog::level::err;
   }
 }
 }  // namespace

@@ -2,9 +2,11 @@
 
 #include "plugin/plugin_instance.hpp"
 
-#include <ferry/sdk/error.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <ferry/sdk/clients.hpp>
+#include <ferry/sdk/error.hpp>
+#include <ferry/sdk/host.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -78,22 +80,29 @@ void TaskRunner::start() {
   scheduler_ = std::thread([this] { schedule_loop(); });
 }
 
+// A component's optional pause/resume hook, called from this (control) thread while run() is
+// in progress. A failure is logged by the plugin through its host; last_error belongs to the
+// stage thread and is not read here.
+void TaskRunner::call_hook(Stage& s, ferry_status (*ferry_component_vtable::*hook)(void*),
+                           const char* name) {
+  std::lock_guard il(s.instance_mu);
+  if (!s.component) return;
+  const auto* vt = s.component->vtable<ferry_component_vtable>();
+  if (!(vt->*hook)) return;
+  const ferry_status st = (vt->*hook)(s.component->self());
+  if (st != FERRY_OK) {
+    spdlog::warn("[{}/{}] the component's {} hook returned '{}'; the stage goes on", task_.id,
+                 s.spec->name, name, status_name(st));
+  }
+}
+
 void TaskRunner::pause() {
   std::lock_guard lock(mu_);
   if (state_ != TaskState::Running) return;
   control_.pause();
   for (auto& s : stages_) {
     if (s->state != StageState::Running) continue;
-    {
-      std::lock_guard il(s->instance_mu);
-      if (s->component) {
-        const auto* vt = s->component->vtable<ferry_component_vtable>();
-        if (vt->pause && vt->pause(s->component->self()) != FERRY_OK) {
-          spdlog::warn("[{}/{}] pause hook failed: {}", task_.id, s->spec->name,
-                       s->component->last_error());
-        }
-      }
-    }
+    call_hook(*s, &ferry_component_vtable::pause, "pause");
     s->state = StageState::Paused;
     persist_stage(*s);
   }
@@ -106,16 +115,7 @@ void TaskRunner::resume() {
   if (state_ != TaskState::Paused || stopping_) return;
   for (auto& s : stages_) {
     if (s->state != StageState::Paused) continue;
-    {
-      std::lock_guard il(s->instance_mu);
-      if (s->component) {
-        const auto* vt = s->component->vtable<ferry_component_vtable>();
-        if (vt->resume && vt->resume(s->component->self()) != FERRY_OK) {
-          spdlog::warn("[{}/{}] resume hook failed: {}", task_.id, s->spec->name,
-                       s->component->last_error());
-        }
-      }
-    }
+    call_hook(*s, &ferry_component_vtable::resume, "resume");
     s->state = StageState::Running;
     persist_stage(*s);
   }
@@ -184,7 +184,8 @@ void TaskRunner::schedule_loop() {
         s->state = control_.paused() ? StageState::Paused : StageState::Running;
         s->started_ms = now_ms();
         persist_stage(*s);
-        event("info", s->spec->name, fmt::format("stage started (component '{}')", s->spec->component));
+        event("info", s->spec->name,
+              fmt::format("stage started (component '{}')", s->spec->component));
         Stage* raw = s.get();
         s->thread = std::thread([this, raw] { run_stage(*raw); });
       }
@@ -192,9 +193,10 @@ void TaskRunner::schedule_loop() {
     const bool running = std::any_of(stages_.begin(), stages_.end(), [](const auto& s) {
       return s->launched && !is_final(s->state);
     });
-    const bool launchable = !stopping_ && std::any_of(stages_.begin(), stages_.end(), [&](const auto& s) {
-      return !s->launched && ready_to_start(*s);
-    });
+    const bool launchable =
+        !stopping_ && std::any_of(stages_.begin(), stages_.end(), [&](const auto& s) {
+          return !s->launched && ready_to_start(*s);
+        });
     if (!running && !launchable) break;
     if (changed_.wait_for(lock, options_.persist_interval) == std::cv_status::timeout) {
       for (const auto& s : stages_) {
@@ -205,9 +207,8 @@ void TaskRunner::schedule_loop() {
   const bool all_done = std::all_of(stages_.begin(), stages_.end(), [](const auto& s) {
     return s->state == StageState::Completed;
   });
-  const bool failed = std::any_of(stages_.begin(), stages_.end(), [](const auto& s) {
-    return s->state == StageState::Failed;
-  });
+  const bool failed = std::any_of(stages_.begin(), stages_.end(),
+                                  [](const auto& s) { return s->state == StageState::Failed; });
   if (failed) {
     set_task_state(TaskState::Failed, error_);
     event("error", "", "task failed: " + error_);
@@ -227,53 +228,16 @@ void TaskRunner::schedule_loop() {
 }
 
 void TaskRunner::run_stage(Stage& s) {
-  const ferry_host* services = s.host->services();
-  auto make = [&](ferry_kind kind, const config::EndpointConfig& ep, const char* role) {
-    const ComponentEntry* entry = plugins_.find(kind, ep.plugin);
-    if (!entry) fail(FERRY_INVALID_ARGUMENT, fmt::format("no loaded plugin provides {} '{}'", role, ep.plugin));
-    return PluginInstance::create(*entry, ep.fields, services, task_.id, role);
-  };
   StageState final_state = StageState::Failed;
   std::string error;
   try {
-    auto source = make(FERRY_KIND_SOURCE, task_.source, "source");
-    auto destination = make(FERRY_KIND_DESTINATION, task_.destination, "destination");
-    const ComponentEntry* entry = plugins_.find(FERRY_KIND_COMPONENT, s.spec->component);
-    auto component =
-        PluginInstance::create(*entry, s.spec->config, services, task_.id, s.spec->name);
-    const ferry_endpoint src = source->endpoint(), dst = destination->endpoint();
-    std::vector<ferry_channel*> ins, outs;
-    for (auto* c : s.inputs) ins.push_back(c->c_channel());
-    for (auto* c : s.outputs) outs.push_back(c->c_channel());
-    ferry_stage_context ctx{};
-    ctx.struct_size = sizeof(ctx);
-    ctx.source = &src;
-    ctx.destination = &dst;
-    ctx.input_count = static_cast<uint32_t>(ins.size());
-    ctx.inputs = ins.data();
-    ctx.output_count = static_cast<uint32_t>(outs.size());
-    ctx.outputs = outs.data();
-
-    const auto* vt = component->vtable<ferry_component_vtable>();
-    ferry_status st = vt->init(component->self(), &ctx);
-    if (st == FERRY_OK) {
-      {
-        std::lock_guard il(s.instance_mu);
-        s.component = component.get();
-      }
-      st = vt->run(component->self());
-      std::lock_guard il(s.instance_mu);
-      s.component = nullptr;
-    }
-    if (st == FERRY_OK) {
-      for (auto* c : s.outputs) c->close();
-      final_state = StageState::Completed;
-    } else if (st == FERRY_CANCELLED && control_.cancelled()) {
-      final_state = StageState::Stopped;
+    if (const ComponentEntry* c = plugins_.find(FERRY_KIND_COMPONENT, s.spec->component)) {
+      run_component(s, *c);
     } else {
-      error = component->last_error();
-      if (error.empty()) error = status_name(st);
+      run_transform(s, *plugins_.find(FERRY_KIND_TRANSFORM, s.spec->component));
     }
+    for (auto* c : s.outputs) c->close();
+    final_state = StageState::Completed;
   } catch (const Error& e) {
     if (e.status() == FERRY_CANCELLED && control_.cancelled()) {
       final_state = StageState::Stopped;
@@ -284,6 +248,70 @@ void TaskRunner::run_stage(Stage& s) {
     error = e.what();
   }
   finish_stage(s, final_state, error);
+}
+
+// A component stage: its own source and destination instances, then init and run. Throws
+// ferry::Error with the component's last_error when it fails.
+void TaskRunner::run_component(Stage& s, const ComponentEntry& entry) {
+  const ferry_host* services = s.host->services();
+  auto make = [&](ferry_kind kind, const config::EndpointConfig& ep, const char* role) {
+    const ComponentEntry* e = plugins_.find(kind, ep.plugin);
+    if (!e)
+      fail(FERRY_INVALID_ARGUMENT,
+           fmt::format("no loaded plugin provides {} '{}'", role, ep.plugin));
+    return PluginInstance::create(*e, ep.fields, services, task_.id, role);
+  };
+  auto source = make(FERRY_KIND_SOURCE, task_.source, "source");
+  auto destination = make(FERRY_KIND_DESTINATION, task_.destination, "destination");
+  auto component = PluginInstance::create(entry, s.spec->config, services, task_.id, s.spec->name);
+  const ferry_endpoint src = source->endpoint(), dst = destination->endpoint();
+  std::vector<ferry_channel*> ins, outs;
+  for (auto* c : s.inputs) ins.push_back(c->c_channel());
+  for (auto* c : s.outputs) outs.push_back(c->c_channel());
+  ferry_stage_context ctx{};
+  ctx.struct_size = sizeof(ctx);
+  ctx.source = &src;
+  ctx.destination = &dst;
+  ctx.input_count = static_cast<uint32_t>(ins.size());
+  ctx.inputs = ins.data();
+  ctx.output_count = static_cast<uint32_t>(outs.size());
+  ctx.outputs = outs.data();
+
+  const auto* vt = component->vtable<ferry_component_vtable>();
+  ferry_status st = vt->init(component->self(), &ctx);
+  if (st == FERRY_OK) {
+    {
+      std::lock_guard il(s.instance_mu);
+      s.component = component.get();
+    }
+    st = vt->run(component->self());
+    std::lock_guard il(s.instance_mu);
+    s.component = nullptr;
+  }
+  if (st != FERRY_OK) {
+    const std::string detail = component->last_error();
+    throw Error(st, detail.empty() ? status_name(st) : detail);
+  }
+}
+
+// A transform stage: the host moves every batch of its one input through the transform into its
+// one output (a transform that returns no batch has filtered the whole batch out).
+void TaskRunner::run_transform(Stage& s, const ComponentEntry& entry) {
+  auto t =
+      PluginInstance::create(entry, s.spec->config, s.host->services(), task_.id, s.spec->name);
+  const auto* vt = t->vtable<ferry_transform_vtable>();
+  Channel in(s.inputs.at(0)->c_channel()), out(s.outputs.at(0)->c_channel());
+  const Host host(s.host->services());
+  for (auto batch = in.pull(); !batch.is_end(); batch = in.pull()) {
+    if (control_.yield() == FERRY_CANCELLED) fail(FERRY_CANCELLED, "stopped");
+    ferry_batch mapped{};
+    const ferry_status st = vt->transform(t->self(), &batch.get(), &mapped);
+    check(st, "transform", t->last_error().c_str());
+    host.metric_add("rows_in", static_cast<double>(batch.get().record_count));
+    if (!mapped.release) continue;
+    host.metric_add("rows_out", static_cast<double>(mapped.record_count));
+    out.push(OwnedBatch(&mapped));
+  }
 }
 
 void TaskRunner::finish_stage(Stage& s, StageState state, const std::string& error) {

@@ -69,7 +69,10 @@ class TaskRunner {
  private:
   struct Stage;
   void schedule_loop();
+  void call_hook(Stage& s, ferry_status (*ferry_component_vtable::*hook)(void*), const char* name);
   void run_stage(Stage& stage);
+  void run_component(Stage& stage, const ComponentEntry& entry);
+  void run_transform(Stage& stage, const ComponentEntry& entry);
   bool ready_to_start(const Stage& s) const;  // mu_ held
   void finish_stage(Stage& s, meta::StageState state, const std::string& error);
   void set_task_state(meta::TaskState state, const std::string& error = {});  // mu_ held

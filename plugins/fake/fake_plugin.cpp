@@ -7,8 +7,8 @@
 #include <ferry/sdk.hpp>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -52,8 +52,13 @@ class RowStream : public ferry::BatchStream {
   RowStream(ferry::Host host, ferry::SharedTable table, int64_t first, int64_t end,
             uint32_t batch_rows, int64_t fail_after, int64_t delay_ms,
             std::shared_ptr<std::atomic<int64_t>> produced)
-      : host_(host), table_(std::move(table)), next_(first), end_(end),
-        batch_rows_(batch_rows ? batch_rows : 1000), fail_after_(fail_after), delay_ms_(delay_ms),
+      : host_(host),
+        table_(std::move(table)),
+        next_(first),
+        end_(end),
+        batch_rows_(batch_rows ? batch_rows : 1000),
+        fail_after_(fail_after),
+        delay_ms_(delay_ms),
         produced_(std::move(produced)) {}
 
   ferry::OwnedBatch next() override {
@@ -71,8 +76,8 @@ class RowStream : public ferry::BatchStream {
       std::snprintf(amount, sizeof amount, "%lld.%02lld", static_cast<long long>(id / 100),
                     static_cast<long long>(id % 100));
       std::snprintf(created, sizeof created, "2026-01-01T%02lld:%02lld:%02lldZ",
-                    static_cast<long long>((id / 3600) % 24), static_cast<long long>((id / 60) % 60),
-                    static_cast<long long>(id % 60));
+                    static_cast<long long>((id / 3600) % 24),
+                    static_cast<long long>((id / 60) % 60), static_cast<long long>(id % 60));
       const std::string sid = std::to_string(id), name = "name-" + sid, note = "note for " + sid;
       b.add_row({sid, name, std::string_view(amount), std::string_view(created),
                  id % 7 == 0 ? std::nullopt : std::optional<std::string_view>(note)});
@@ -98,7 +103,8 @@ class FakeSource : public ferry::Source {
         rows_(ctx.config.get_int("rows", 1000)),
         fail_after_(ctx.config.get_int("fail_after_rows", -1)),
         delay_ms_(ctx.config.get_int("delay_ms", 0)) {
-    if (tables_ < 0 || rows_ < 0) ferry::fail(FERRY_INVALID_ARGUMENT, "tables and rows must be >= 0");
+    if (tables_ < 0 || rows_ < 0)
+      ferry::fail(FERRY_INVALID_ARGUMENT, "tables and rows must be >= 0");
   }
 
   ferry::Catalog discover(const std::string&) override {
@@ -125,10 +131,9 @@ class FakeSource : public ferry::Source {
     for (int64_t first = 1; first <= rows_; first += step) {
       const int64_t end = std::min(first + step, rows_ + 1);
       const std::string b = std::to_string(first) + ":" + std::to_string(end);
-      out.push_back(ferry::Split{table.schema, table.name, ferry::to_bytes(b),
-                                 "id >= " + std::to_string(first) + " AND id < " +
-                                     std::to_string(end),
-                                 end - first});
+      out.push_back(ferry::Split{
+          table.schema, table.name, ferry::to_bytes(b),
+          "id >= " + std::to_string(first) + " AND id < " + std::to_string(end), end - first});
     }
     return out;
   }
@@ -157,8 +162,8 @@ class FakeDestination : public ferry::Destination {
     if (!path_.empty()) {
       file_ = std::fopen(path_.c_str(), "a");
       if (!file_) {
-        ferry::fail(FERRY_INVALID_ARGUMENT,
-                    "fake destination: cannot open output '" + path_ + "': " + std::strerror(errno));
+        ferry::fail(FERRY_INVALID_ARGUMENT, "fake destination: cannot open output '" + path_ +
+                                                "': " + std::strerror(errno));
       }
     }
   }
@@ -188,7 +193,8 @@ class FakeDestination : public ferry::Destination {
       out += '\n';
       ++written_;
     }
-    if (file_ && (std::fwrite(out.data(), 1, out.size(), file_) != out.size() || std::fflush(file_))) {
+    if (file_ &&
+        (std::fwrite(out.data(), 1, out.size(), file_) != out.size() || std::fflush(file_))) {
       ferry::fail(FERRY_UNAVAILABLE, "fake destination: write to '" + path_ + "' failed");
     }
     host_.metric_add("fake_destination_rows", static_cast<double>(batch.record_count()));
@@ -200,6 +206,37 @@ class FakeDestination : public ferry::Destination {
   int64_t fail_after_;
   int64_t written_ = 0;
   std::FILE* file_ = nullptr;
+};
+
+// Drops the rows whose first column (id) is a multiple of `drop_every` (0 keeps everything):
+// lets the executor tests put a transform between two stages.
+class FakeFilter : public ferry::Transform {
+ public:
+  explicit FakeFilter(const ferry::CreateContext& ctx)
+      : drop_every_(ctx.config.get_int("drop_every", 0)) {}
+
+  ferry::OwnedBatch transform(const ferry::BatchView& in) override {
+    if (!in.is_row_batch() || in.table_count() != 1) {
+      ferry::fail(FERRY_INVALID_ARGUMENT, "fake-filter accepts row batches of one table only");
+    }
+    const ferry_table_ref& t = *in.table_at(0);
+    auto out = ferry::BatchBuilder::rows(ferry::make_table(ferry::copy_table_ref(t)));
+    for (uint64_t r = 0; r < in.record_count(); ++r) {
+      const uint64_t first = in.after(r);
+      if (drop_every_ > 0 && std::stoll(std::string(in.cell(first, 0).data)) % drop_every_ == 0) {
+        continue;
+      }
+      for (uint32_t c = 0; c < t.column_count; ++c) {
+        const ferry::Cell cell = in.cell(first, c);
+        out.add_cell(cell.data, cell.flags);
+      }
+    }
+    if (out.empty()) return ferry::OwnedBatch{};
+    return ferry::OwnedBatch::from(std::move(out));
+  }
+
+ private:
+  int64_t drop_every_;
 };
 
 }  // namespace
@@ -220,4 +257,7 @@ FERRY_PLUGIN("fake", "1.0.0", "Deterministic generated rows and a file sink, for
                  "fake", "appends received rows to a file", FERRY_CAP_DEST_BULK,
                  {ferry::field::string("output", "file the rows are appended to").with_default(""),
                   ferry::field::integer("fail_after_rows", "fail bulk_write after N rows")
-                      .with_default("-1")}))
+                      .with_default("-1")}),
+             ferry::transform<FakeFilter>(
+                 "fake-filter", "drops rows whose id is a multiple of drop_every",
+                 {ferry::field::integer("drop_every", "0 keeps every row").with_default("0")}))

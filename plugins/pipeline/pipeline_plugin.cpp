@@ -103,10 +103,11 @@ class BulkWriter : public ferry::Component {
 
 }  // namespace
 
-FERRY_PLUGIN("pipeline", "1.0.0", "Generic snapshot-reader and bulk-writer stages",
-             ferry::component<SnapshotReader>(
-                 "snapshot-reader", "reads every source table, split by split, into a channel",
-                 {ferry::field::integer("batch_rows", "rows per batch").with_default("1000"),
-                  ferry::field::integer("split_rows", "target rows per split").with_default("100000")}),
-             ferry::component<BulkWriter>("bulk-writer",
-                                          "bulk-writes the batches of a channel to the destination"))
+FERRY_PLUGIN(
+    "pipeline", "1.0.0", "Generic snapshot-reader and bulk-writer stages",
+    ferry::component<SnapshotReader>(
+        "snapshot-reader", "reads every source table, split by split, into a channel",
+        {ferry::field::integer("batch_rows", "rows per batch").with_default("1000"),
+         ferry::field::integer("split_rows", "target rows per split").with_default("100000")}),
+    ferry::component<BulkWriter>("bulk-writer",
+                                 "bulk-writes the batches of a channel to the destination"))

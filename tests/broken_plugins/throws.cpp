@@ -7,7 +7,9 @@
 namespace {
 class Thrower : public ferry::Source {
  public:
-  explicit Thrower(const ferry::CreateContext&) { throw std::runtime_error("boom: cannot connect"); }
+  explicit Thrower(const ferry::CreateContext&) {
+    throw std::runtime_error("boom: cannot connect");
+  }
 };
 }  // namespace
 

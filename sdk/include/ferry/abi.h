@@ -84,9 +84,9 @@ enum {
   FERRY_CAP_SOURCE_SNAPSHOT = 1u << 1, /* snapshot_position, plan_splits, open_snapshot */
   FERRY_CAP_SOURCE_CHANGES = 1u << 2,  /* open_changes, ack */
   /* destination */
-  FERRY_CAP_DEST_DDL = 1u << 8,         /* apply_ddl */
-  FERRY_CAP_DEST_BULK = 1u << 9,        /* bulk_write */
-  FERRY_CAP_DEST_APPLY = 1u << 10,      /* apply_changes, flush */
+  FERRY_CAP_DEST_DDL = 1u << 8,          /* apply_ddl */
+  FERRY_CAP_DEST_BULK = 1u << 9,         /* bulk_write */
+  FERRY_CAP_DEST_APPLY = 1u << 10,       /* apply_changes, flush */
   FERRY_CAP_DEST_VERIFY_READ = 1u << 11, /* checksum, read_range */
   /* any kind */
   FERRY_CAP_THREAD_SAFE = 1u << 30 /* one instance may be called from several threads at once */
@@ -186,7 +186,7 @@ enum {
   FERRY_TYPE_VARBINARY = 14,
   FERRY_TYPE_BLOB = 15,
   FERRY_TYPE_DATE = 16,
-  FERRY_TYPE_TIME = 17,        /* `scale` = fractional digits */
+  FERRY_TYPE_TIME = 17, /* `scale` = fractional digits */
   FERRY_TYPE_TIMETZ = 18,
   FERRY_TYPE_TIMESTAMP = 19,   /* without time zone (MySQL DATETIME) */
   FERRY_TYPE_TIMESTAMPTZ = 20, /* instant, canonical text in UTC (MySQL TIMESTAMP) */
@@ -377,11 +377,11 @@ typedef struct ferry_batch {
   const uint8_t* cell_flags; /* cell_count entries; NULL = no cell is flagged */
   /* Per-record arrays (record_count entries each), NULL for plain row batches: */
   const ferry_op* ops;
-  const uint32_t* table_of;      /* index into tables, or FERRY_NO_TABLE */
-  const uint64_t* before;        /* first cell of the before image, or FERRY_NO_ROW */
-  const uint64_t* after;         /* first cell of the after image, or FERRY_NO_ROW */
-  const uint64_t* txn_seq;       /* source transaction sequence number */
-  const int64_t* commit_time_us; /* source commit time, microseconds since the epoch (UTC) */
+  const uint32_t* table_of;         /* index into tables, or FERRY_NO_TABLE */
+  const uint64_t* before;           /* first cell of the before image, or FERRY_NO_ROW */
+  const uint64_t* after;            /* first cell of the after image, or FERRY_NO_ROW */
+  const uint64_t* txn_seq;          /* source transaction sequence number */
+  const int64_t* commit_time_us;    /* source commit time, microseconds since the epoch (UTC) */
   const uint64_t* position_offsets; /* record_count + 1 offsets into position_data */
   const uint8_t* position_data;     /* each record's opaque position bytes */
   const char* encoding;             /* NULL = canonical text */
@@ -452,8 +452,9 @@ typedef struct ferry_endpoint {
   void* instance;
 } ferry_endpoint;
 
-/* Bounded channel ends between stages. push() takes ownership of the batch (it may block while
- * the channel is full: backpressure); pull() blocks until a batch, end of stream
+/* Bounded channel ends between stages. push() may block while the channel is full
+ * (backpressure); on FERRY_OK it has taken the batch and cleared batch->release, on any other
+ * status the batch is still the caller's to release. pull() blocks until a batch, end of stream
  * (out->release == NULL) or cancellation. Both return FERRY_CANCELLED when the task stops. */
 typedef struct ferry_channel {
   uint32_t struct_size;
@@ -507,11 +508,11 @@ typedef struct ferry_error_sink {
 } ferry_error_sink;
 
 /* The lifecycle every kind shares: the first members of every vtable. */
-#define FERRY_VTABLE_COMMON                                                                 \
-  uint32_t struct_size;                                                                     \
-  uint32_t reserved;                                                                        \
+#define FERRY_VTABLE_COMMON                                                                       \
+  uint32_t struct_size;                                                                           \
+  uint32_t reserved;                                                                              \
   ferry_status (*create)(const ferry_create_args* args, void** out, const ferry_error_sink* err); \
-  void (*destroy)(void* self);                                                              \
+  void (*destroy)(void* self);                                                                    \
   const char* (*last_error)(void* self)
 
 /* ---------------------------------------------------------------------------------------- */
@@ -585,13 +586,15 @@ typedef struct ferry_stage_context {
  * cooperative through ferry_host.yield; pause()/resume() are optional hooks for a stage that
  * must release resources (connections) while paused. status() fills a JSON object.
  * THREADING: pause, resume and status are called from the host's control thread while run() is
- * in progress on the stage's thread; they must be safe against it. */
+ * in progress on the stage's thread; they must be safe against it, and they report failure by
+ * status code (plus a log line through ferry_host), never through last_error, which belongs to
+ * the stage's thread. */
 typedef struct ferry_component_vtable {
   FERRY_VTABLE_COMMON;
   ferry_status (*init)(void* self, const ferry_stage_context* ctx);
   ferry_status (*run)(void* self);
-  ferry_status (*pause)(void* self);  /* optional */
-  ferry_status (*resume)(void* self); /* optional */
+  ferry_status (*pause)(void* self);                     /* optional */
+  ferry_status (*resume)(void* self);                    /* optional */
   ferry_status (*status)(void* self, ferry_buffer* out); /* optional */
 } ferry_component_vtable;
 

@@ -3,8 +3,8 @@
 #include "plugin/plugin_instance.hpp"
 #include "plugin/plugin_registry.hpp"
 
-#include <ferry/sdk.hpp>
 #include <gtest/gtest.h>
+#include <ferry/sdk.hpp>
 
 #include <filesystem>
 #include <string>
@@ -35,8 +35,9 @@ TEST(Loader, RefusesALibraryWithoutTheEntrySymbol) {
   PluginRegistry reg;
   const auto refusals = load(kBroken / "no_entry", reg);
   ASSERT_EQ(refusals.size(), 1u);
-  EXPECT_EQ(refusals[0], file_in("no_entry", "ferry-no-entry.so") +
-                             ": not a ferry plugin: it has no entry symbol 'ferry_plugin_entry_v1'");
+  EXPECT_EQ(refusals[0],
+            file_in("no_entry", "ferry-no-entry.so") +
+                ": not a ferry plugin: it has no entry symbol 'ferry_plugin_entry_v1'");
   EXPECT_TRUE(reg.plugins().empty());
 }
 
@@ -56,7 +57,8 @@ TEST(Loader, RefusesAnotherMajorNamingBothVersions) {
   ASSERT_EQ(refusals.size(), 1u);
   EXPECT_EQ(refusals[0], file_in("other_major", "ferry-other-major.so") +
                              ": plugin 'future' 1.4.0 was built for ferry ABI 2.1; this host "
-                             "supports " + kHostRange);
+                             "supports " +
+                             kHostRange);
 }
 
 TEST(Loader, RefusesANewerMinorNamingBothVersions) {
@@ -130,8 +132,8 @@ TEST(Loader, RefusesASymlinkThatLeavesThePluginDirectory) {
   ASSERT_EQ(refusals.size(), 1u);
   const fs::path cdir = fs::canonical(dir);
   EXPECT_EQ(refusals[0], (cdir / "ferry-fake.so").string() + ": refused: it resolves to '" +
-                             target.string() + "', outside the plugin directory '" +
-                             cdir.string() + "'");
+                             target.string() + "', outside the plugin directory '" + cdir.string() +
+                             "'");
   EXPECT_TRUE(reg.plugins().empty());
   fs::remove_all(dir);
 }
@@ -140,8 +142,9 @@ TEST(Loader, ReportsAMissingPluginDirectory) {
   PluginRegistry reg;
   const auto refusals = load("/nonexistent/ferry/plugins", reg);
   ASSERT_EQ(refusals.size(), 1u);
-  EXPECT_EQ(refusals[0],
-            "plugin directory '/nonexistent/ferry/plugins' cannot be read: No such file or directory");
+  EXPECT_EQ(
+      refusals[0],
+      "plugin directory '/nonexistent/ferry/plugins' cannot be read: No such file or directory");
 }
 
 TEST(Loader, LoadsTheBuiltInPluginsWithTheirDeclaredFields) {
@@ -154,8 +157,8 @@ TEST(Loader, LoadsTheBuiltInPluginsWithTheirDeclaredFields) {
   const auto lookup = reg.field_lookup();
   const auto* fields = lookup(ferry::config::ComponentRole::Source, "fake");
   ASSERT_NE(fields, nullptr);
-  const auto rows = std::find_if(fields->begin(), fields->end(),
-                                 [](const auto& f) { return f.name == "rows"; });
+  const auto rows =
+      std::find_if(fields->begin(), fields->end(), [](const auto& f) { return f.name == "rows"; });
   ASSERT_NE(rows, fields->end());
   EXPECT_EQ(rows->type, ferry::config::FieldType::Int);
   EXPECT_EQ(rows->default_value, "1000");

@@ -1,8 +1,8 @@
 // The C++ layer through the C ABI: a plugin declared with FERRY_PLUGIN in this test binary,
 // driven through the fake host exactly as ferryd drives a loaded plugin.
+#include <gtest/gtest.h>
 #include <ferry/sdk.hpp>
 #include <ferry/testing/fake_host.hpp>
-#include <gtest/gtest.h>
 
 #include <stdexcept>
 
@@ -78,7 +78,8 @@ class TestDestination : public ferry::Destination {
     for (uint64_t r = 0; r < batch.record_count(); ++r) {
       const auto first = batch.after(r);
       if (first == FERRY_NO_ROW) continue;  // BEGIN / COMMIT carry no row
-      if (batch.op(r) == FERRY_OP_UPDATE) updates.push_back(std::string(batch.cell(batch.before(r)).data));
+      if (batch.op(r) == FERRY_OP_UPDATE)
+        updates.push_back(std::string(batch.cell(batch.before(r)).data));
       written.push_back(std::string(batch.cell(first).data));
     }
   }
@@ -86,11 +87,11 @@ class TestDestination : public ferry::Destination {
 };
 
 FERRY_PLUGIN("sdktest", "3.2.1", "plugin under test",
-             ferry::source<TestSource>("src", "test source",
-                                       FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
-                                       {ferry::field::string("mode", "how to behave").with_default("ok"),
-                                        ferry::field::integer("limit", "a number").required(),
-                                        ferry::field::secret("password", "a secret")}),
+             ferry::source<TestSource>(
+                 "src", "test source", FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
+                 {ferry::field::string("mode", "how to behave").with_default("ok"),
+                  ferry::field::integer("limit", "a number").required(),
+                  ferry::field::secret("password", "a secret")}),
              ferry::destination<TestDestination>("dst", "test destination", FERRY_CAP_DEST_BULK))
 
 TEST(SdkLayer, ManifestCarriesVersionsComponentsAndFields) {
@@ -164,7 +165,8 @@ TEST(SdkLayer, ExceptionsBecomeStatusAndLastError) {
 TEST(SdkLayer, CreateFailuresAndConfigChecks) {
   FakeHost host;
   try {
-    host.create(ferry_plugin_entry_v1(), FERRY_KIND_SOURCE, "src", {{"limit", 1}, {"mode", "refuse"}});
+    host.create(ferry_plugin_entry_v1(), FERRY_KIND_SOURCE, "src",
+                {{"limit", 1}, {"mode", "refuse"}});
     FAIL();
   } catch (const ferry::Error& e) {
     EXPECT_EQ(e.status(), FERRY_INVALID_ARGUMENT);
@@ -185,7 +187,8 @@ TEST(SdkLayer, SnapshotStreamsRowsWithNullsAndEmptyStrings) {
   const auto splits = src->source().plan_splits(*table->ref(), 10);
   ASSERT_EQ(splits.size(), 1u);
   EXPECT_EQ(std::string(ferry::as_text(splits[0].bounds)), "0:10");
-  const std::vector<Row> rows = ferry::testing::read_all(src->source().open_snapshot(splits[0], 100));
+  const std::vector<Row> rows =
+      ferry::testing::read_all(src->source().open_snapshot(splits[0], 100));
   const std::vector<Row> one = {{"1", "happy"}, {"2", std::nullopt}, {"3", ""}};
   std::vector<Row> expected = one;
   expected.insert(expected.end(), one.begin(), one.end());

@@ -1,8 +1,8 @@
 // Bounded channels: backpressure by count and by bytes, end of stream, cancellation.
 #include "task/channel.hpp"
 
-#include <ferry/sdk.hpp>
 #include <gtest/gtest.h>
+#include <ferry/sdk.hpp>
 
 #include <atomic>
 #include <chrono>

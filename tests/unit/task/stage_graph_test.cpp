@@ -49,7 +49,8 @@ TEST_F(StageGraphTest, AStageOfTheSameNameReplacesTheDefault) {
   ASSERT_TRUE(result.ok()) << result.errors[0].str();
   EXPECT_EQ(names(result.graph), (std::vector<std::string>{"full-import", "full-import-write"}));
   EXPECT_EQ(result.graph.find("full-import")->component, "snapshot-reader");
-  EXPECT_EQ(result.graph.find("full-import")->config.at("batch_rows").value, config::FieldValue{int64_t{100}});
+  EXPECT_EQ(result.graph.find("full-import")->config.at("batch_rows").value,
+            config::FieldValue{int64_t{100}});
 }
 
 TEST_F(StageGraphTest, OrdersByDependenciesNotDeclaration) {
@@ -77,8 +78,9 @@ TEST_F(StageGraphTest, MissingInputAndAfterAreErrors) {
   t.stages.push_back(stage("extra", "bulk-writer", {"nowhere"}, {"never"}));
   const auto result = build_stage_graph(t, plugins_);
   ASSERT_EQ(result.errors.size(), 2u);
-  EXPECT_EQ(result.errors[0].str(),
-            "task.toml:10:1: task 'copy': stage 'extra': input 'nowhere' is not a stage of this task");
+  EXPECT_EQ(
+      result.errors[0].str(),
+      "task.toml:10:1: task 'copy': stage 'extra': input 'nowhere' is not a stage of this task");
   EXPECT_EQ(result.errors[1].str(),
             "task.toml:10:1: task 'copy': stage 'extra': 'after' names 'never', which is not a "
             "stage of this task");
@@ -90,8 +92,9 @@ TEST_F(StageGraphTest, ACycleIsReportedAlongItsPath) {
               stage("b", "snapshot-reader", {}, {"c"}), stage("c", "bulk-writer", {"a"})};
   const auto result = build_stage_graph(t, plugins_);
   ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].str(),
-            "task.toml:10:1: task 'copy': stage 'a': the stage graph has a cycle: a -> b -> c -> a");
+  EXPECT_EQ(
+      result.errors[0].str(),
+      "task.toml:10:1: task 'copy': stage 'a': the stage graph has a cycle: a -> b -> c -> a");
   EXPECT_TRUE(result.graph.stages.empty());
 }
 
@@ -100,8 +103,19 @@ TEST_F(StageGraphTest, ASelfLoopIsACycle) {
   t.stages = {stage("full-import", "bulk-writer", {"full-import"})};
   const auto result = build_stage_graph(t, plugins_);
   ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(
+      result.errors[0].message,
+      "task 'copy': stage 'full-import': the stage graph has a cycle: full-import -> full-import");
+}
+
+TEST_F(StageGraphTest, ATransformNeedsOneInputAndOneReader) {
+  auto t = copy_task(1, 10);
+  t.stages.push_back(stage("filter", "fake-filter", {"full-import", "full-import-write"}));
+  const auto result = build_stage_graph(t, plugins_);
+  ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].message,
-            "task 'copy': stage 'full-import': the stage graph has a cycle: full-import -> full-import");
+            "task 'copy': stage 'filter': transform 'fake-filter' needs exactly one input and one "
+            "stage reading its output (it has 2 and 0)");
 }
 
 }  // namespace

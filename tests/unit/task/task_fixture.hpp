@@ -14,8 +14,12 @@
 
 namespace ferry::test {
 
-inline config::Field int_field(int64_t v) { return config::Field{v, {}, false}; }
-inline config::Field str_field(std::string v) { return config::Field{std::move(v), {}, false}; }
+inline config::Field int_field(int64_t v) {
+  return config::Field{v, {}, false};
+}
+inline config::Field str_field(std::string v) {
+  return config::Field{std::move(v), {}, false};
+}
 
 inline config::StageConfig stage(std::string name, std::string component,
                                  std::vector<std::string> inputs = {},

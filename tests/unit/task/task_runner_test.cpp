@@ -1,7 +1,7 @@
 // The executor end to end with the built-in plugins: fake source → snapshot-reader → bounded
 // channel → bulk-writer → fake destination (a file), with pause, resume, stop and failures.
-#include "task/stage_graph.hpp"
 #include "task/task_runner.hpp"
+#include "task/stage_graph.hpp"
 #include "task_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -214,6 +214,28 @@ TEST_F(TaskRunnerTest, AComponentCreateFailureFailsTheTask) {
   EXPECT_EQ(runner->status().error,
             "stage 'full-import' failed: plugin 'pipeline' 1.0.0: creating component "
             "'snapshot-reader' failed: snapshot-reader: batch_rows and split_rows must be > 0");
+}
+
+TEST_F(TaskRunnerTest, ATransformStageFiltersBetweenTwoStages) {
+  auto t = copy_task(2, 1000);
+  auto filter = stage("drop-fifths", "fake-filter", {"full-import"});
+  filter.config["drop_every"] = int_field(5);
+  t.stages.push_back(filter);
+  t.stages[1].inputs = {"drop-fifths"};
+  auto runner = runner_for(t);
+  runner->start();
+  ASSERT_EQ(runner->wait(), TaskState::Completed) << runner->status().error;
+  const auto got = received();
+  EXPECT_EQ(got.size(), 2u * 800u);
+  for (const auto& [key, n] : got) {
+    EXPECT_NE(key.second % 5, 0) << key.second;
+    EXPECT_EQ(n, 1);
+  }
+  const auto st = runner->status();
+  const auto& f = *std::find_if(st.stages.begin(), st.stages.end(),
+                                [](const auto& s) { return s.name == "drop-fifths"; });
+  EXPECT_EQ(f.metrics.at("rows_in"), 2000);
+  EXPECT_EQ(f.metrics.at("rows_out"), 1600);
 }
 
 }  // namespace

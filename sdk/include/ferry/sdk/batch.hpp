@@ -23,7 +23,9 @@ namespace ferry {
 
 using SharedTable = std::shared_ptr<const TableRefHolder>;
 
-inline SharedTable make_table(TableSchema t) { return std::make_shared<TableRefHolder>(std::move(t)); }
+inline SharedTable make_table(TableSchema t) {
+  return std::make_shared<TableRefHolder>(std::move(t));
+}
 
 class BatchBuilder {
  public:
@@ -180,11 +182,19 @@ class BatchView {
  public:
   explicit BatchView(const ferry_batch& b) : b_(&b) {}
 
+  const ferry_batch& raw() const { return *b_; }
   uint64_t record_count() const { return b_->record_count; }
+  uint64_t cell_count() const { return b_->cell_count; }
+  uint32_t table_count() const { return b_->table_count; }
+  const ferry_table_ref* table_at(uint32_t i) const { return b_->tables[i]; }
+  // NULL = canonical text (docs/sdk.md); a transform that only knows canonical text checks it.
+  const char* encoding() const { return b_->encoding; }
   bool is_row_batch() const { return b_->ops == nullptr; }
+  // Index into the batch's tables, or FERRY_NO_TABLE (BEGIN / COMMIT / HEARTBEAT).
+  uint32_t table_index(uint64_t r) const { return b_->table_of ? b_->table_of[r] : 0; }
   ferry_op op(uint64_t r) const { return b_->ops ? b_->ops[r] : ferry_op{FERRY_OP_INSERT}; }
   const ferry_table_ref* table(uint64_t r) const {
-    const uint32_t t = b_->table_of ? b_->table_of[r] : 0;
+    const uint32_t t = table_index(r);
     return t == FERRY_NO_TABLE || t >= b_->table_count ? nullptr : b_->tables[t];
   }
   uint64_t after(uint64_t r) const {
@@ -192,7 +202,9 @@ class BatchView {
   }
   uint64_t before(uint64_t r) const { return b_->before ? b_->before[r] : FERRY_NO_ROW; }
   uint64_t txn_seq(uint64_t r) const { return b_->txn_seq ? b_->txn_seq[r] : 0; }
-  int64_t commit_time_us(uint64_t r) const { return b_->commit_time_us ? b_->commit_time_us[r] : 0; }
+  int64_t commit_time_us(uint64_t r) const {
+    return b_->commit_time_us ? b_->commit_time_us[r] : 0;
+  }
   std::span<const uint8_t> position(uint64_t r) const {
     if (!b_->position_offsets) return {};
     const uint64_t a = b_->position_offsets[r], z = b_->position_offsets[r + 1];

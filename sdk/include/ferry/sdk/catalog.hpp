@@ -72,7 +72,9 @@ struct TableSchema {
 
 namespace detail {
 
-inline const char* opt_c(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+inline const char* opt_c(const std::optional<std::string>& s) {
+  return s ? s->c_str() : nullptr;
+}
 inline std::optional<std::string> opt_s(const char* s) {
   return s ? std::optional<std::string>(s) : std::nullopt;
 }
@@ -174,7 +176,9 @@ inline TableSchema copy_table_ref(const ferry_table_ref& t) {
   return out;
 }
 
-inline TableSchema schema_of(const Table& t) { return TableSchema{t.schema, t.name, t.columns}; }
+inline TableSchema schema_of(const Table& t) {
+  return TableSchema{t.schema, t.name, t.columns};
+}
 
 // Producer side: hand a Catalog to a C consumer.
 inline void export_catalog(Catalog catalog, ferry_catalog* out) {
@@ -307,11 +311,11 @@ inline Catalog adopt_catalog(ferry_catalog* in) {
     }
     for (uint32_t x = 0; x < t.foreign_key_count; ++x) {
       const ferry_foreign_key& fk = *t.foreign_keys[x];
-      ct.foreign_keys.push_back(ForeignKey{
-          fk.name ? fk.name : "", detail::strs(fk.columns, fk.column_count),
-          fk.ref_schema ? fk.ref_schema : "", fk.ref_table ? fk.ref_table : "",
-          detail::strs(fk.ref_columns, fk.column_count), fk.on_update ? fk.on_update : "",
-          fk.on_delete ? fk.on_delete : ""});
+      ct.foreign_keys.push_back(
+          ForeignKey{fk.name ? fk.name : "", detail::strs(fk.columns, fk.column_count),
+                     fk.ref_schema ? fk.ref_schema : "", fk.ref_table ? fk.ref_table : "",
+                     detail::strs(fk.ref_columns, fk.column_count),
+                     fk.on_update ? fk.on_update : "", fk.on_delete ? fk.on_delete : ""});
     }
     for (uint32_t x = 0; x < t.check_count; ++x) {
       const ferry_check& ck = *t.checks[x];

@@ -17,14 +17,22 @@ namespace ferry {
 
 inline const char* status_name(ferry_status s) {
   switch (s) {
-    case FERRY_OK: return "ok";
-    case FERRY_INVALID_ARGUMENT: return "invalid argument";
-    case FERRY_NOT_SUPPORTED: return "not supported";
-    case FERRY_UNAVAILABLE: return "unavailable";
-    case FERRY_DATA_LOSS: return "data loss";
-    case FERRY_CANCELLED: return "cancelled";
-    case FERRY_INTERNAL: return "internal error";
-    default: return "unknown status";
+    case FERRY_OK:
+      return "ok";
+    case FERRY_INVALID_ARGUMENT:
+      return "invalid argument";
+    case FERRY_NOT_SUPPORTED:
+      return "not supported";
+    case FERRY_UNAVAILABLE:
+      return "unavailable";
+    case FERRY_DATA_LOSS:
+      return "data loss";
+    case FERRY_CANCELLED:
+      return "cancelled";
+    case FERRY_INTERNAL:
+      return "internal error";
+    default:
+      return "unknown status";
   }
 }
 

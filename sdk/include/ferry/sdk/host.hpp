@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,8 +101,8 @@ class Host {
     if (!h_ || !h_->checkpoint_read) return std::nullopt;
     ferry_buffer buf{};
     int32_t found = 0;
-    check(h_->checkpoint_read(h_->ctx, key.c_str(), &buf, &found),
-          "checkpoint read '" + key + "'", nullptr);
+    check(h_->checkpoint_read(h_->ctx, key.c_str(), &buf, &found), "checkpoint read '" + key + "'",
+          nullptr);
     if (!found) return std::nullopt;
     return adopt_buffer(&buf);
   }

@@ -33,7 +33,8 @@ class HostServices {
         h.on_checkpoint_write(key, {data, static_cast<size_t>(len)});
         return FERRY_OK;
       } catch (const std::exception& e) {
-        h.on_log(FERRY_LOG_ERROR, "checkpoint write '" + std::string(key) + "' failed: " + e.what());
+        h.on_log(FERRY_LOG_ERROR,
+                 "checkpoint write '" + std::string(key) + "' failed: " + e.what());
         return FERRY_UNAVAILABLE;
       }
     };
@@ -50,7 +51,9 @@ class HostServices {
         return FERRY_UNAVAILABLE;
       }
     };
-    c_.report_progress = [](void* ctx, const char* json) { self(ctx).on_progress(json ? json : "{}"); };
+    c_.report_progress = [](void* ctx, const char* json) {
+      self(ctx).on_progress(json ? json : "{}");
+    };
   }
   virtual ~HostServices() = default;
   HostServices(const HostServices&) = delete;

@@ -29,8 +29,8 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <utility>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -82,8 +82,7 @@ class Destination {
   }
   virtual std::optional<Bytes> flush() { not_supported("flush"); }
   virtual Checksum checksum(const Split& /*range*/) { not_supported("checksum"); }
-  virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/,
-                                                  uint32_t /*batch_rows*/) {
+  virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/, uint32_t /*batch_rows*/) {
     not_supported("read_range");
   }
 };
@@ -174,8 +173,31 @@ namespace detail {
 template <class Base>
 struct Instance {
   std::unique_ptr<Base> object;
-  std::string error;
+  std::string error;  // last_error: written only by calls on the instance's own thread
+  Host host;
 };
+
+// For the component hooks the host calls from its control thread while run() is in progress
+// (pause, resume, status): they must not touch `error`, which run()'s thread owns, so their
+// failures are reported by status code and a log line through the host.
+template <class Base, class F>
+ferry_status guarded_control(void* self, const char* hook, F&& f) {
+  auto* inst = static_cast<Instance<Base>*>(self);
+  auto report = [&](ferry_status st, const std::string& what) {
+    inst->host.log(FERRY_LOG_ERROR, std::string(hook) + " failed: " + what);
+    return st;
+  };
+  try {
+    f(*inst->object);
+    return FERRY_OK;
+  } catch (const Error& e) {
+    return report(e.status(), e.what());
+  } catch (const std::exception& e) {
+    return report(FERRY_INTERNAL, std::string("unhandled exception: ") + e.what());
+  } catch (...) {
+    return report(FERRY_INTERNAL, "unhandled non-standard exception");
+  }
+}
 
 // Runs `f` on the instance; exceptions become a status and the instance's last_error.
 template <class Base, class F>
@@ -201,10 +223,10 @@ ferry_status create(const ferry_create_args* args, void** out, const ferry_error
     if (err && err->set) err->set(err->ctx, m.c_str());
   };
   try {
-    CreateContext ctx{Host(args->host), Config(args->config),
-                      args->task_id ? args->task_id : "",
+    CreateContext ctx{Host(args->host), Config(args->config), args->task_id ? args->task_id : "",
                       args->instance_name ? args->instance_name : ""};
     auto inst = std::make_unique<Instance<Base>>();
+    inst->host = ctx.host;
     inst->object = std::make_unique<T>(ctx);
     *out = inst.release();
     return FERRY_OK;
@@ -238,7 +260,9 @@ VT common_vtable() {
   return vt;
 }
 
-inline bool has(uint64_t caps, uint64_t bit) { return (caps & bit) != 0; }
+inline bool has(uint64_t caps, uint64_t bit) {
+  return (caps & bit) != 0;
+}
 
 template <class T>
 ferry_source_vtable source_vtable(uint64_t caps) {
@@ -260,10 +284,12 @@ ferry_source_vtable source_vtable(uint64_t caps) {
       return guarded<B>(s, [&](B& o) { export_position(o.snapshot_position(), out); });
     };
     vt.plan_splits = [](void* s, const ferry_table_ref* t, uint64_t rows, ferry_split_list* out) {
-      return guarded<B>(s, [&](B& o) { export_splits(o.plan_splits(copy_table_ref(*t), rows), out); });
+      return guarded<B>(s,
+                        [&](B& o) { export_splits(o.plan_splits(copy_table_ref(*t), rows), out); });
     };
     vt.open_snapshot = [](void* s, const ferry_split* sp, uint32_t rows, ferry_stream* out) {
-      return guarded<B>(s, [&](B& o) { export_stream(o.open_snapshot(copy_split(*sp), rows), out); });
+      return guarded<B>(s,
+                        [&](B& o) { export_stream(o.open_snapshot(copy_split(*sp), rows), out); });
     };
   }
   if (has(caps, FERRY_CAP_SOURCE_CHANGES)) {
@@ -275,7 +301,8 @@ ferry_source_vtable source_vtable(uint64_t caps) {
     };
     vt.ack = [](void* s, const ferry_position* upto) {
       return guarded<B>(s, [&](B& o) {
-        o.ack(Position{Bytes(upto->data, upto->data + upto->len), upto->display ? upto->display : ""});
+        o.ack(Position{Bytes(upto->data, upto->data + upto->len),
+                       upto->display ? upto->display : ""});
       });
     };
   }
@@ -344,10 +371,10 @@ ferry_component_vtable component_vtable() {
     return guarded<B>(s, [&](B& o) { o.init(ComponentAccess::bind(o, c)); });
   };
   vt.run = [](void* s) { return guarded<B>(s, [](B& o) { o.run(); }); };
-  vt.pause = [](void* s) { return guarded<B>(s, [](B& o) { o.pause(); }); };
-  vt.resume = [](void* s) { return guarded<B>(s, [](B& o) { o.resume(); }); };
+  vt.pause = [](void* s) { return guarded_control<B>(s, "pause", [](B& o) { o.pause(); }); };
+  vt.resume = [](void* s) { return guarded_control<B>(s, "resume", [](B& o) { o.resume(); }); };
   vt.status = [](void* s, ferry_buffer* out) {
-    return guarded<B>(s, [&](B& o) { export_buffer(o.status(), out); });
+    return guarded_control<B>(s, "status", [&](B& o) { export_buffer(o.status(), out); });
   };
   return vt;
 }
@@ -390,9 +417,9 @@ ferry_transform_vtable transform_vtable() {
 // component<T>(), verifier<T>() or transform<T>().
 class ComponentDef {
  public:
-  using AnyVtable = std::variant<ferry_source_vtable, ferry_destination_vtable,
-                                 ferry_component_vtable, ferry_verifier_vtable,
-                                 ferry_transform_vtable>;
+  using AnyVtable =
+      std::variant<ferry_source_vtable, ferry_destination_vtable, ferry_component_vtable,
+                   ferry_verifier_vtable, ferry_transform_vtable>;
   ComponentDef(ferry_kind kind, std::string name, std::string description, uint64_t caps,
                std::vector<FieldDecl> fields, AnyVtable vtable)
       : kind_(kind),
@@ -458,24 +485,25 @@ ComponentDef destination(std::string name, std::string description, uint64_t cap
 }
 template <class T>
 ComponentDef component(std::string name, std::string description,
-                       std::vector<FieldDecl> fields = {}) {
-  static_assert(std::is_base_of_v<Component, T>, "component<T>: T must derive from ferry::Component");
-  return ComponentDef(FERRY_KIND_COMPONENT, std::move(name), std::move(description), 0,
+                       std::vector<FieldDecl> fields = {}, uint64_t caps = 0) {
+  static_assert(std::is_base_of_v<Component, T>,
+                "component<T>: T must derive from ferry::Component");
+  return ComponentDef(FERRY_KIND_COMPONENT, std::move(name), std::move(description), caps,
                       std::move(fields), detail::component_vtable<T>());
 }
 template <class T>
-ComponentDef verifier(std::string name, std::string description,
-                      std::vector<FieldDecl> fields = {}) {
+ComponentDef verifier(std::string name, std::string description, std::vector<FieldDecl> fields = {},
+                      uint64_t caps = 0) {
   static_assert(std::is_base_of_v<Verifier, T>, "verifier<T>: T must derive from ferry::Verifier");
-  return ComponentDef(FERRY_KIND_VERIFIER, std::move(name), std::move(description), 0,
+  return ComponentDef(FERRY_KIND_VERIFIER, std::move(name), std::move(description), caps,
                       std::move(fields), detail::verifier_vtable<T>());
 }
 template <class T>
 ComponentDef transform(std::string name, std::string description,
-                       std::vector<FieldDecl> fields = {}) {
+                       std::vector<FieldDecl> fields = {}, uint64_t caps = 0) {
   static_assert(std::is_base_of_v<Transform, T>,
                 "transform<T>: T must derive from ferry::Transform");
-  return ComponentDef(FERRY_KIND_TRANSFORM, std::move(name), std::move(description), 0,
+  return ComponentDef(FERRY_KIND_TRANSFORM, std::move(name), std::move(description), caps,
                       std::move(fields), detail::transform_vtable<T>());
 }
 
@@ -516,10 +544,9 @@ class PluginDef {
 }  // namespace ferry
 
 // Declares the plugin: defines the exported entry symbol. Use once per plugin library.
-#define FERRY_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                       \
-  extern "C" FERRY_EXPORT const ferry_plugin_manifest* ferry_plugin_entry_v1(void) {        \
-    static const ::ferry::PluginDef ferry_plugin_def_(NAME, VERSION, DESCRIPTION,           \
-                                                      std::vector<::ferry::ComponentDef>{   \
-                                                          __VA_ARGS__});                    \
-    return ferry_plugin_def_.manifest();                                                    \
+#define FERRY_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                 \
+  extern "C" FERRY_EXPORT const ferry_plugin_manifest* ferry_plugin_entry_v1(void) {  \
+    static const ::ferry::PluginDef ferry_plugin_def_(                                \
+        NAME, VERSION, DESCRIPTION, std::vector<::ferry::ComponentDef>{__VA_ARGS__}); \
+    return ferry_plugin_def_.manifest();                                              \
   }

@@ -16,7 +16,9 @@ namespace ferry {
 
 using Bytes = std::vector<uint8_t>;
 
-inline Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline Bytes to_bytes(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 inline std::string_view as_text(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }

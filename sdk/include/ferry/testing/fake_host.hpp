@@ -32,8 +32,8 @@ namespace ferry::testing {
 struct SecretValue {
   std::string value;
 };
-using ConfigValue =
-    std::variant<std::string, const char*, int64_t, int, double, bool, std::vector<std::string>, SecretValue>;
+using ConfigValue = std::variant<std::string, const char*, int64_t, int, double, bool,
+                                 std::vector<std::string>, SecretValue>;
 using ConfigMap = std::map<std::string, ConfigValue>;
 
 // A plugin object made by the fake host; destroyed (and its config freed) with this object.
@@ -63,6 +63,13 @@ class TestInstance {
   std::string last_error() const {
     const char* e = static_cast<const ferry_source_vtable*>(desc_->vtable)->last_error(self_);
     return e ? e : "";
+  }  // Runs a transform component on one batch.
+  OwnedBatch transform(const ferry_batch& in) const {
+    if (desc_->kind != FERRY_KIND_TRANSFORM) fail(FERRY_INVALID_ARGUMENT, "not a transform");
+    const auto* vt = static_cast<const ferry_transform_vtable*>(desc_->vtable);
+    ferry_batch out{};
+    check(vt->transform(self_, &in, &out), "transform", vt->last_error(self_));
+    return out.release ? OwnedBatch(&out) : OwnedBatch{};
   }
 
  private:
@@ -142,7 +149,6 @@ class FakeChannel {
 
 class FakeHost : public HostServices {
  public:
-
   // Creates component `name` of `kind` from a plugin's manifest. Throws ferry::Error when the
   // component is missing, the config is wrong, or create() fails (with the plugin's message).
   std::unique_ptr<TestInstance> create(const ferry_plugin_manifest* manifest, ferry_kind kind,
@@ -153,7 +159,8 @@ class FakeHost : public HostServices {
       const auto* d = manifest->components[i];
       if (d->kind == kind && name == d->name) desc = d;
     }
-    if (!desc) fail(FERRY_INVALID_ARGUMENT, "the plugin has no component '" + name + "' of that kind");
+    if (!desc)
+      fail(FERRY_INVALID_ARGUMENT, "the plugin has no component '" + name + "' of that kind");
     std::unique_ptr<TestInstance> inst(new TestInstance());
     inst->desc_ = desc;
     build_config(*desc, config, *inst);
@@ -247,7 +254,8 @@ class FakeHost : public HostServices {
                            TestInstance& inst) {
     for (const auto& [key, v] : given) {
       bool declared = false;
-      for (uint32_t i = 0; i < desc.config_field_count; ++i) declared |= key == desc.config_fields[i]->name;
+      for (uint32_t i = 0; i < desc.config_field_count; ++i)
+        declared |= key == desc.config_fields[i]->name;
       if (!declared) fail(FERRY_INVALID_ARGUMENT, "unknown config field '" + key + "'");
     }
     for (uint32_t i = 0; i < desc.config_field_count; ++i) {
@@ -294,13 +302,19 @@ class FakeHost : public HostServices {
       if (f.type != FERRY_FIELD_SECRET) wrong_type(f);
       out.text = sec->value;
     } else if (const auto* i64 = std::get_if<int64_t>(&v)) {
-      if (f.type == FERRY_FIELD_FLOAT) out.c.float_value = static_cast<double>(*i64);
-      else if (f.type == FERRY_FIELD_INT) out.c.int_value = *i64;
-      else wrong_type(f);
+      if (f.type == FERRY_FIELD_FLOAT)
+        out.c.float_value = static_cast<double>(*i64);
+      else if (f.type == FERRY_FIELD_INT)
+        out.c.int_value = *i64;
+      else
+        wrong_type(f);
     } else if (const auto* i = std::get_if<int>(&v)) {
-      if (f.type == FERRY_FIELD_FLOAT) out.c.float_value = *i;
-      else if (f.type == FERRY_FIELD_INT) out.c.int_value = *i;
-      else wrong_type(f);
+      if (f.type == FERRY_FIELD_FLOAT)
+        out.c.float_value = *i;
+      else if (f.type == FERRY_FIELD_INT)
+        out.c.int_value = *i;
+      else
+        wrong_type(f);
     } else if (const auto* d = std::get_if<double>(&v)) {
       if (f.type != FERRY_FIELD_FLOAT) wrong_type(f);
       out.c.float_value = *d;
@@ -314,22 +328,47 @@ class FakeHost : public HostServices {
   }
 
   // Declared defaults are text ("3306", "true", "a,b"): parsed by the field's type.
-  static void assign_text(const ferry_config_field& f, const std::string& text, TestInstance::Value& out) {
+  static void assign_text(const ferry_config_field& f, const std::string& text,
+                          TestInstance::Value& out) {
+    auto bad_default = [&] {
+      fail(FERRY_INVALID_ARGUMENT,
+           std::string("config field '") + f.name + "' declares an invalid default '" + text + "'");
+    };
+    size_t used = 0;
     switch (f.type) {
-      case FERRY_FIELD_INT: out.c.int_value = std::stoll(text); break;
-      case FERRY_FIELD_FLOAT: out.c.float_value = std::stod(text); break;
-      case FERRY_FIELD_BOOL: out.c.bool_value = text == "true" ? 1 : 0; break;
+      case FERRY_FIELD_INT:
+        try {
+          out.c.int_value = std::stoll(text, &used);
+        } catch (const std::exception&) {
+          bad_default();
+        }
+        if (used != text.size()) bad_default();
+        break;
+      case FERRY_FIELD_FLOAT:
+        try {
+          out.c.float_value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          bad_default();
+        }
+        if (used != text.size()) bad_default();
+        break;
+      case FERRY_FIELD_BOOL:
+        if (text != "true" && text != "false") bad_default();
+        out.c.bool_value = text == "true" ? 1 : 0;
+        break;
       case FERRY_FIELD_STRING_LIST: {
         size_t start = 0;
         while (!text.empty() && start <= text.size()) {
           const size_t comma = text.find(',', start);
-          out.list.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+          out.list.push_back(
+              text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
           if (comma == std::string::npos) break;
           start = comma + 1;
         }
         break;
       }
-      default: out.text = text;
+      default:
+        out.text = text;
     }
   }
 
@@ -351,10 +390,13 @@ inline std::vector<Row> rows_of(const ferry_batch& b) {
     const ferry_table_ref* t = v.table(r);
     const uint64_t first = v.after(r);
     Row row;
-    if (t && first != FERRY_NO_ROW) {
+    if (v.op(r) == FERRY_OP_DDL && first != FERRY_NO_ROW) {
+      row.push_back(std::string(v.cell(first).data));  // the statement is the only cell
+    } else if (t && first != FERRY_NO_ROW) {
       for (uint32_t c = 0; c < t->column_count; ++c) {
         const Cell cell = v.cell(first, c);
-        row.push_back(cell.is_null() ? std::nullopt : std::optional<std::string>(std::string(cell.data)));
+        row.push_back(cell.is_null() ? std::nullopt
+                                     : std::optional<std::string>(std::string(cell.data)));
       }
     }
     out.push_back(std::move(row));
