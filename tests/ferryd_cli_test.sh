@@ -26,7 +26,7 @@ expect_exit() {
 expect_line() { grep -qxF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "missing line: $1"; }; }
 expect_text() { grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "missing text: $1"; }; }
 
-write_config() {  # write_config FILE ROWS DELAY_MS
+write_config() {  # write_config FILE ROWS DELAY_MS [WRITER_INPUT]
   cat >"$1" <<TOML
 [server]
 data_dir = "$WORK/data"
@@ -52,7 +52,7 @@ batch_rows = 100
 [[task.stage]]
 name = "full-import-write"
 component = "bulk-writer"
-inputs = ["full-import"]
+inputs = ["${4:-full-import}"]
 TOML
 }
 export FERRY_CLI_TEST_SECRET="hunter2-do-not-print"
@@ -68,6 +68,24 @@ pass "usage errors exit 2"
 expect_exit 0 "$FERRYD" --config "$WORK/ferryd.toml" --check-config
 expect_line "$WORK/ferryd.toml: OK (1 task(s), 2 plugin(s))"
 pass "--check-config accepts a valid config"
+
+# A transform stage from TOML: its config is checked against the transform's declared fields.
+write_config "$WORK/filter.toml" 1000 0 drop-fifths
+cat >>"$WORK/filter.toml" <<TOML
+[[task.stage]]
+name = "drop-fifths"
+component = "fake-filter"
+inputs = ["full-import"]
+[task.stage.config]
+drop_every = 5
+TOML
+expect_exit 0 "$FERRYD" --config "$WORK/filter.toml" --run copy
+[[ $(wc -l <"$WORK/out.tsv") -eq 1600 ]] || fail "the filter should leave 1600 rows, got $(wc -l <"$WORK/out.tsv")"
+rm -f "$WORK/out.tsv" && rm -rf "$WORK/data"
+echo 'drop_evry = 3' >>"$WORK/filter.toml"
+expect_exit 2 "$FERRYD" --config "$WORK/filter.toml" --check-config
+expect_text "unknown key 'drop_evry'"
+pass "a transform stage written in TOML is validated and filters rows"
 
 cat >"$WORK/bad.toml" <<TOML
 [server]

@@ -316,10 +316,20 @@ std::vector<const ComponentEntry*> PluginRegistry::components_of(const LoadedLib
 config::FieldLookup PluginRegistry::field_lookup() const {
   return [this](config::ComponentRole role,
                 const std::string& name) -> const std::vector<config::FieldSpec>* {
-    const ferry_kind kind = role == config::ComponentRole::Source        ? FERRY_KIND_SOURCE
-                            : role == config::ComponentRole::Destination ? FERRY_KIND_DESTINATION
-                                                                         : FERRY_KIND_COMPONENT;
-    const ComponentEntry* e = find(kind, name);
+    const ComponentEntry* e = nullptr;
+    switch (role) {
+      case config::ComponentRole::Source:
+        e = find(FERRY_KIND_SOURCE, name);
+        break;
+      case config::ComponentRole::Destination:
+        e = find(FERRY_KIND_DESTINATION, name);
+        break;
+      case config::ComponentRole::Component:
+        // A stage runs a component or, driven by the host, a transform.
+        e = find(FERRY_KIND_COMPONENT, name);
+        if (!e) e = find(FERRY_KIND_TRANSFORM, name);
+        break;
+    }
     return e ? &e->fields : nullptr;
   };
 }
