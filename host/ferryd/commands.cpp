@@ -193,15 +193,21 @@ int run_task(const std::string& config_file, const std::string& task_id) {
     auto store = meta::MetaStore::open(l->config.server.data_dir);
     store->register_task(task->id, task_digest(*task));
     install_signal_handlers();
-    TaskRunner runner(*task, l->graphs.at(task->id), *l->plugins, *store);
+    RunnerOptions options;
+    options.data_dir = l->config.server.data_dir;
+    TaskRunner runner(*task, l->graphs.at(task->id), *l->plugins, *store, options);
     runner.start();
     auto last = std::chrono::steady_clock::now();
     bool signalled = false;
     while (!runner.wait_for(std::chrono::milliseconds(200))) {
       if (!signalled && g_signal.load() != 0) {
         signalled = true;
-        spdlog::warn("signal {} received: stopping task '{}' at the next batch boundary",
-                     g_signal.load(), task->id);
+        spdlog::warn(
+            "signal {} received: stopping task '{}' at the next batch boundary (a "
+            "second signal ends ferryd at once)",
+            g_signal.load(), task->id);
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
         runner.stop();
       }
       if (std::chrono::steady_clock::now() - last >= std::chrono::seconds(1)) {

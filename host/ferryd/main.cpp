@@ -51,8 +51,13 @@ int main(int argc, char** argv) {
     return ferry::host::kExitUsage;
   }
   const std::string config = vm["config"].as<std::string>();
-  if (vm.count("list-plugins")) return ferry::host::list_plugins(config);
-  if (vm.count("check-config")) return ferry::host::check_config(config);
-  if (vm.count("run")) return ferry::host::run_task(config, vm["run"].as<std::string>());
-  return ferry::host::run_daemon(config);
+  try {
+    if (vm.count("list-plugins")) return ferry::host::list_plugins(config);
+    if (vm.count("check-config")) return ferry::host::check_config(config);
+    if (vm.count("run")) return ferry::host::run_task(config, vm["run"].as<std::string>());
+    return ferry::host::run_daemon(config);
+  } catch (const std::exception& e) {
+    std::cerr << "ferryd: unexpected error: " << e.what() << "\n";
+    return ferry::host::kExitFailed;
+  }
 }

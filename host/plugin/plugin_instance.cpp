@@ -71,7 +71,10 @@ std::unique_ptr<PluginInstance> PluginInstance::create(const ComponentEntry& ent
   sink.struct_size = sizeof(sink);
   sink.ctx = &error;
   sink.set = [](void* ctx, const char* message) {
-    *static_cast<std::string*>(ctx) = message ? message : "";
+    try {
+      *static_cast<std::string*>(ctx) = message ? message : "";
+    } catch (...) {  // out of memory: the status code still says it failed
+    }
   };
   const auto* vt = static_cast<const CommonVtable*>(entry.vtable);
   const ferry_status st = vt->create(&args, &inst->self_, &sink);

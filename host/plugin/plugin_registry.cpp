@@ -34,10 +34,12 @@ struct Slot {
   const char* name;
   size_t offset;
 };
-#define FERRY_SLOT(VT, FIELD)   \
-  Slot {                        \
-#FIELD, offsetof(VT, FIELD) \
-  }
+// clang-format off
+#define SLOT_OF(VT, FIELD) Slot{#FIELD, offsetof(VT, FIELD)}
+// Where a callback table built for ABI 1.0 ends: every plugin this host accepts (major 1, any
+// minor) has at least this much, so the host may read any 1.0 slot after this check.
+#define FERRY_END_OF(VT, FIELD) (offsetof(VT, FIELD) + sizeof(void*))
+// clang-format on
 
 bool slot_present(const void* vtable, uint32_t vtable_size, const Slot& s) {
   if (s.offset + sizeof(void*) > vtable_size) return false;
@@ -56,56 +58,58 @@ struct Requirement {
 
 template <class VT>
 std::vector<Slot> common_slots() {
-  return {FERRY_SLOT(VT, create), FERRY_SLOT(VT, destroy), FERRY_SLOT(VT, last_error)};
+  return {SLOT_OF(VT, create), SLOT_OF(VT, destroy), SLOT_OF(VT, last_error)};
 }
 
 std::vector<Requirement> requirements(ferry_kind kind, size_t* min_size) {
   switch (kind) {
     case FERRY_KIND_SOURCE: {
       using VT = ferry_source_vtable;
-      *min_size = offsetof(VT, precheck);
-      return {{0, "", common_slots<VT>()},
-              {FERRY_CAP_SOURCE_CATALOG, "catalog", {FERRY_SLOT(VT, discover)}},
-              {FERRY_CAP_SOURCE_SNAPSHOT,
-               "snapshot",
-               {FERRY_SLOT(VT, snapshot_position), FERRY_SLOT(VT, plan_splits),
-                FERRY_SLOT(VT, open_snapshot)}},
-              {FERRY_CAP_SOURCE_CHANGES,
-               "changes",
-               {FERRY_SLOT(VT, open_changes), FERRY_SLOT(VT, ack)}}};
+      *min_size = FERRY_END_OF(VT, read_range);
+      return {
+          {0, "", common_slots<VT>()},
+          {FERRY_CAP_SOURCE_CATALOG, "catalog", {SLOT_OF(VT, discover)}},
+          {FERRY_CAP_SOURCE_SNAPSHOT,
+           "snapshot",
+           {SLOT_OF(VT, snapshot_position), SLOT_OF(VT, plan_splits), SLOT_OF(VT, open_snapshot)}},
+          {FERRY_CAP_SOURCE_CHANGES,
+           "changes",
+           {SLOT_OF(VT, open_changes), SLOT_OF(VT, ack), SLOT_OF(VT, compare_positions)}},
+          {FERRY_CAP_SOURCE_VERIFY_READ,
+           "verify-read",
+           {SLOT_OF(VT, checksum), SLOT_OF(VT, read_range)}}};
     }
     case FERRY_KIND_DESTINATION: {
       using VT = ferry_destination_vtable;
-      *min_size = offsetof(VT, precheck);
-      return {
-          {0, "", common_slots<VT>()},
-          {FERRY_CAP_DEST_DDL, "ddl", {FERRY_SLOT(VT, apply_ddl)}},
-          {FERRY_CAP_DEST_BULK, "bulk", {FERRY_SLOT(VT, bulk_write)}},
-          {FERRY_CAP_DEST_APPLY, "apply", {FERRY_SLOT(VT, apply_changes), FERRY_SLOT(VT, flush)}},
-          {FERRY_CAP_DEST_VERIFY_READ,
-           "verify-read",
-           {FERRY_SLOT(VT, checksum), FERRY_SLOT(VT, read_range)}}};
+      *min_size = FERRY_END_OF(VT, read_range);
+      return {{0, "", common_slots<VT>()},
+              {FERRY_CAP_DEST_DDL, "ddl", {SLOT_OF(VT, apply_ddl)}},
+              {FERRY_CAP_DEST_BULK, "bulk", {SLOT_OF(VT, bulk_write)}},
+              {FERRY_CAP_DEST_APPLY, "apply", {SLOT_OF(VT, apply_changes), SLOT_OF(VT, flush)}},
+              {FERRY_CAP_DEST_VERIFY_READ,
+               "verify-read",
+               {SLOT_OF(VT, checksum), SLOT_OF(VT, read_range)}}};
     }
     case FERRY_KIND_COMPONENT: {
       using VT = ferry_component_vtable;
-      *min_size = offsetof(VT, init);
+      *min_size = FERRY_END_OF(VT, status);
       auto always = common_slots<VT>();
-      always.push_back(FERRY_SLOT(VT, init));
-      always.push_back(FERRY_SLOT(VT, run));
+      always.push_back(SLOT_OF(VT, init));
+      always.push_back(SLOT_OF(VT, run));
       return {{0, "", always}};
     }
     case FERRY_KIND_VERIFIER: {
       using VT = ferry_verifier_vtable;
-      *min_size = offsetof(VT, verify_split);
+      *min_size = FERRY_END_OF(VT, verify_split);
       auto always = common_slots<VT>();
-      always.push_back(FERRY_SLOT(VT, verify_split));
+      always.push_back(SLOT_OF(VT, verify_split));
       return {{0, "", always}};
     }
     case FERRY_KIND_TRANSFORM: {
       using VT = ferry_transform_vtable;
-      *min_size = offsetof(VT, transform);
+      *min_size = FERRY_END_OF(VT, transform);
       auto always = common_slots<VT>();
-      always.push_back(FERRY_SLOT(VT, transform));
+      always.push_back(SLOT_OF(VT, transform));
       return {{0, "", always}};
     }
     default:
@@ -149,7 +153,10 @@ std::optional<std::string> check_component(const ferry_component_desc* d, Compon
   if (reqs.empty()) return fmt::format("component '{}' has unknown kind {}", name, d->kind);
   if (!d->vtable) return who + " has no callback table";
   const uint32_t vt_size = *static_cast<const uint32_t*>(d->vtable);
-  if (vt_size < min_size) return fmt::format("{} has a callback table of {} bytes", who, vt_size);
+  if (vt_size < min_size) {
+    return fmt::format("{} has a callback table of {} bytes; ABI 1.0 needs at least {}", who,
+                       vt_size, min_size);
+  }
   for (const auto& req : reqs) {
     if (req.capability != 0 && (d->capabilities & req.capability) == 0) continue;
     for (const auto& slot : req.slots) {
@@ -232,7 +239,14 @@ std::optional<std::string> PluginRegistry::load_file(const fs::path& file,
                        FERRY_ENTRY_SYMBOL);
   }
   const auto entry_fn = lib->library.get<const ferry_plugin_manifest*()>(FERRY_ENTRY_SYMBOL);
-  const ferry_plugin_manifest* m = entry_fn();
+  const ferry_plugin_manifest* m = nullptr;
+  try {
+    m = entry_fn();
+  } catch (const std::exception& e) {  // a C++ plugin whose static data threw
+    return fmt::format("{}: its entry symbol threw: {}", file.string(), e.what());
+  } catch (...) {
+    return fmt::format("{}: its entry symbol threw", file.string());
+  }
   // The manifest header up to `version` is frozen across every ABI major (docs/sdk.md), so it
   // can be read before the version check.
   constexpr size_t kHeader = offsetof(ferry_plugin_manifest, version) + sizeof(const char*);

@@ -1,7 +1,16 @@
 #include "task/channel.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
 namespace ferry::host {
 namespace {
+
+// The size of a ferry_batch built against ABI 1.0: every accepted producer has at least this.
+constexpr size_t kBatchV1Size = offsetof(ferry_batch, private_data) + sizeof(void*);
 
 uint64_t batch_bytes(const ferry_batch& b) {
   return b.cell_count ? b.cell_offsets[b.cell_count] : 0;
@@ -14,13 +23,27 @@ BoundedChannel::BoundedChannel(std::string name, size_t capacity, uint64_t max_b
   c_.struct_size = sizeof(c_);
   c_.name = name_.c_str();
   c_.private_data = this;
-  c_.push = [](ferry_channel* self, ferry_batch* b) {
-    return static_cast<BoundedChannel*>(self->private_data)->push(b);
+  // Plugins call these: nothing may unwind into them.
+  c_.push = [](ferry_channel* self, ferry_batch* b) -> ferry_status {
+    try {
+      return static_cast<BoundedChannel*>(self->private_data)->push(b);
+    } catch (...) {
+      return FERRY_INTERNAL;
+    }
   };
-  c_.pull = [](ferry_channel* self, ferry_batch* out) {
-    return static_cast<BoundedChannel*>(self->private_data)->pull(out);
+  c_.pull = [](ferry_channel* self, ferry_batch* out) -> ferry_status {
+    try {
+      return static_cast<BoundedChannel*>(self->private_data)->pull(out);
+    } catch (...) {
+      return FERRY_INTERNAL;
+    }
   };
-  c_.close = [](ferry_channel* self) { static_cast<BoundedChannel*>(self->private_data)->close(); };
+  c_.close = [](ferry_channel* self) {
+    try {
+      static_cast<BoundedChannel*>(self->private_data)->close();
+    } catch (...) {
+    }
+  };
 }
 
 BoundedChannel::~BoundedChannel() {
@@ -30,7 +53,22 @@ BoundedChannel::~BoundedChannel() {
 }
 
 ferry_status BoundedChannel::push(ferry_batch* batch) {
-  const uint64_t n = batch_bytes(*batch);
+  if (!batch || !batch->release) {
+    spdlog::error(
+        "channel '{}': a batch without release (an end marker?) was pushed; producers "
+        "close() the channel instead",
+        name_);
+    return FERRY_INVALID_ARGUMENT;
+  }
+  if (batch->struct_size < kBatchV1Size || (batch->cell_count > 0 && !batch->cell_offsets)) {
+    spdlog::error("channel '{}': a malformed batch was pushed (struct_size {}, {} cells)", name_,
+                  batch->struct_size, batch->cell_count);
+    return FERRY_INVALID_ARGUMENT;
+  }
+  // Copy no more than the producer's struct (it may predate fields this host knows).
+  ferry_batch taken{};
+  std::memcpy(&taken, batch, std::min<size_t>(batch->struct_size, sizeof taken));
+  const uint64_t n = batch_bytes(taken);
   std::unique_lock lock(mu_);
   not_full_.wait(lock, [&] {
     return cancelled_ ||
@@ -38,7 +76,7 @@ ferry_status BoundedChannel::push(ferry_batch* batch) {
   });
   if (cancelled_) return FERRY_CANCELLED;
   if (closed_) return FERRY_INVALID_ARGUMENT;
-  queue_.push_back(*batch);
+  queue_.push_back(taken);
   batch->release = nullptr;
   bytes_ += n;
   not_empty_.notify_one();
@@ -72,6 +110,14 @@ void BoundedChannel::cancel() {
   not_empty_.notify_all();
 }
 
+bool BoundedChannel::drained() const {
+  std::lock_guard lock(mu_);
+  return closed_ && queue_.empty();
+}
+bool BoundedChannel::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
 size_t BoundedChannel::size() const {
   std::lock_guard lock(mu_);
   return queue_.size();

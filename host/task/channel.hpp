@@ -23,14 +23,19 @@ class BoundedChannel {
   BoundedChannel(const BoundedChannel&) = delete;
   BoundedChannel& operator=(const BoundedChannel&) = delete;
 
-  // Takes the batch (on FERRY_OK, batch->release is cleared); FERRY_CANCELLED leaves it with the
-  // caller. Pushing after close() is a programming error: FERRY_INVALID_ARGUMENT.
+  // Takes the batch (on FERRY_OK, batch->release is cleared); any other status leaves it with
+  // the caller. FERRY_INVALID_ARGUMENT (with error() saying why) for a push after close() and
+  // for something that is not a batch: no release (an end marker: close() instead), a struct
+  // from an unknown future, cells without offsets.
   ferry_status push(ferry_batch* batch);
   // A batch, or an end marker (out->release == NULL) once closed and drained.
   ferry_status pull(ferry_batch* out);
   void close();
   void cancel();
 
+  // Closed by the producer and every batch taken: the consumer has read it to the end.
+  bool drained() const;
+  bool closed() const;
   size_t size() const;
   uint64_t bytes() const;
   uint64_t batches_passed() const;

@@ -149,6 +149,30 @@ GraphResult build_stage_graph(const config::TaskConfig& task, const PluginRegist
     error(stages[at], "the stage graph has a cycle: " + cycle);
     return result;
   }
+  // A data edge P -> C deadlocks when P must complete before C can start: C waits for its
+  // `after` stages, those wait for their own `after` stages and for their producers to finish,
+  // and P, with nobody reading, fills the channel and waits forever.
+  for (size_t c = 0; c < stages.size(); ++c) {
+    std::set<size_t> before_start;
+    std::vector<size_t> todo;
+    for (const auto& a : stages[c].after) todo.push_back(index[a]);
+    while (!todo.empty()) {
+      const size_t x = todo.back();
+      todo.pop_back();
+      if (!before_start.insert(x).second) continue;
+      for (const auto& a : stages[x].after) todo.push_back(index[a]);
+      for (const auto& in : stages[x].inputs) todo.push_back(index[in]);
+    }
+    for (const auto& in : stages[c].inputs) {
+      if (before_start.count(index[in])) {
+        error(stages[c], fmt::format("it reads from '{}' but can only start after '{}' has "
+                                     "completed (through 'after'): '{}' would fill the channel "
+                                     "and wait forever",
+                                     in, in, in));
+      }
+    }
+  }
+  if (!result.ok()) return result;
   for (size_t i : order) result.graph.stages.push_back(std::move(stages[i]));
   return result;
 }

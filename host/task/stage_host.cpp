@@ -1,6 +1,7 @@
 #include "task/stage_host.hpp"
 
 #include <spdlog/spdlog.h>
+#include <ferry/sdk/error.hpp>
 
 namespace ferry::host {
 
@@ -78,6 +79,46 @@ std::optional<Bytes> StageHost::on_checkpoint_read(const std::string& key) {
 void StageHost::on_progress(const std::string& json) {
   std::lock_guard lock(mu_);
   progress_ = json;
+}
+
+void StageHost::set_endpoint_factory(EndpointFactory factory) {
+  std::lock_guard lock(mu_);
+  factory_ = std::move(factory);
+}
+
+ferry_status StageHost::on_open_endpoint(ferry_kind kind, ferry_endpoint* out) {
+  EndpointFactory factory;
+  {
+    std::lock_guard lock(mu_);
+    factory = factory_;
+  }
+  if (!factory) return FERRY_NOT_SUPPORTED;
+  try {
+    auto inst = factory(kind);
+    *out = inst->endpoint();
+    std::lock_guard lock(mu_);
+    endpoints_.emplace(inst->self(), std::move(inst));
+    return FERRY_OK;
+  } catch (const Error& e) {
+    on_log(FERRY_LOG_ERROR, std::string("opening an endpoint failed: ") + e.what());
+    return e.status();
+  }
+}
+
+void StageHost::on_close_endpoint(ferry_endpoint* endpoint) {
+  std::unique_ptr<PluginInstance> doomed;  // destroyed outside the lock
+  std::lock_guard lock(mu_);
+  const auto it = endpoints_.find(endpoint->instance);
+  if (it == endpoints_.end()) return;
+  doomed = std::move(it->second);
+  endpoints_.erase(it);
+}
+
+void StageHost::close_endpoints() {
+  std::map<void*, std::unique_ptr<PluginInstance>> doomed;
+  std::lock_guard lock(mu_);
+  doomed.swap(endpoints_);
+  factory_ = nullptr;
 }
 
 std::map<std::string, double> StageHost::metrics() const {

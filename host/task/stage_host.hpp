@@ -4,12 +4,15 @@
 #pragma once
 
 #include "meta/meta_store.hpp"
+#include "plugin/plugin_instance.hpp"
 
 #include <ferry/abi.h>
 #include <ferry/sdk/host_services.hpp>
 
 #include <condition_variable>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -39,6 +42,12 @@ class StageHost : public HostServices {
 
   std::map<std::string, double> metrics() const;
   std::string progress() const;
+  // Makes the extra source/destination instances ferry_host.open_endpoint hands out.
+  using EndpointFactory = std::function<std::unique_ptr<PluginInstance>(ferry_kind)>;
+  void set_endpoint_factory(EndpointFactory factory);
+  // Destroys the instances the stage opened and did not close (the stage has ended).
+  void close_endpoints();
+
   // Checkpoint keys of this stage live under "<stage>/" in the task's checkpoints.
   std::string checkpoint_key(const std::string& key) const { return stage_ + "/" + key; }
 
@@ -51,6 +60,8 @@ class StageHost : public HostServices {
   void on_checkpoint_write(const std::string& key, std::span<const uint8_t> value) override;
   std::optional<Bytes> on_checkpoint_read(const std::string& key) override;
   void on_progress(const std::string& json) override;
+  ferry_status on_open_endpoint(ferry_kind kind, ferry_endpoint* out) override;
+  void on_close_endpoint(ferry_endpoint* endpoint) override;
 
  private:
   const std::string task_id_, stage_;
@@ -59,6 +70,8 @@ class StageHost : public HostServices {
   mutable std::mutex mu_;
   std::map<std::string, double> metrics_;
   std::string progress_ = "{}";
+  EndpointFactory factory_;
+  std::map<void*, std::unique_ptr<PluginInstance>> endpoints_;  // by instance pointer
 };
 
 }  // namespace ferry::host

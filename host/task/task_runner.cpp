@@ -8,6 +8,8 @@
 #include <ferry/sdk/error.hpp>
 #include <ferry/sdk/host.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <exception>
 
@@ -27,6 +29,24 @@ bool is_final(StageState s) {
 }
 }  // namespace
 
+std::string task_settings_json(const config::TaskConfig& task) {
+  nlohmann::json j;
+  j["id"] = task.id;
+  j["types"] = nlohmann::json::array();
+  for (auto t : task.types) j["types"].push_back(std::string(config::to_string(t)));
+  j["tags"] = task.tags;
+  j["concurrency"] = std::string(config::to_string(task.concurrency));
+  j["verify_concurrency"] = std::string(config::to_string(task.verify_concurrency));
+  j["alert_level"] = std::string(config::to_string(task.alert_level));
+  j["objects"] = nlohmann::json::array();
+  for (const auto& o : task.objects) {
+    j["objects"].push_back({{"include", o.include}, {"exclude", o.exclude}});
+  }
+  j["source_plugin"] = task.source.plugin;
+  j["destination_plugin"] = task.destination.plugin;
+  return j.dump();
+}
+
 struct TaskRunner::Stage {
   const StageSpec* spec = nullptr;
   std::unique_ptr<StageHost> host;
@@ -36,14 +56,20 @@ struct TaskRunner::Stage {
   int64_t started_ms = 0, finished_ms = 0;
   bool launched = false;
   std::thread thread;
-  // The running component, for the pause/resume/status hooks; guarded by instance_mu.
+  // The running component, for the pause/resume hooks (guarded by instance_mu). Shared, so a
+  // hook called without locks keeps the instance alive even if run() returns meanwhile.
   std::mutex instance_mu;
-  PluginInstance* component = nullptr;
+  std::shared_ptr<PluginInstance> component;
 };
 
 TaskRunner::TaskRunner(const config::TaskConfig& task, StageGraph graph,
                        const PluginRegistry& plugins, meta::MetaStore& store, RunnerOptions options)
-    : task_(task), graph_(std::move(graph)), plugins_(plugins), store_(store), options_(options) {
+    : task_(task),
+      graph_(std::move(graph)),
+      plugins_(plugins),
+      store_(store),
+      options_(std::move(options)),
+      task_json_(task_settings_json(task_)) {
   for (const auto& spec : graph_.stages) {
     auto s = std::make_unique<Stage>();
     s->spec = &spec;
@@ -72,56 +98,71 @@ TaskRunner::~TaskRunner() {
 
 void TaskRunner::start() {
   std::lock_guard lock(mu_);
-  if (state_ != TaskState::NotStarted) return;
-  if (!store_.task(task_.id)) store_.register_task(task_.id, "");
+  if (started_ || stopping_ || ended_) return;
+  started_ = true;
+  store_write("registering the task", [&] {
+    if (!store_.task(task_.id)) store_.register_task(task_.id, "");
+  });
   set_task_state(TaskState::Running);
   for (const auto& s : stages_) persist_stage(*s);
   event("info", "", fmt::format("task started with {} stage(s)", stages_.size()));
+  if (store_failed_) {  // nothing can be checkpointed: do not start
+    state_ = TaskState::Failed;
+    ended_ = true;
+    changed_.notify_all();
+    return;
+  }
   scheduler_ = std::thread([this] { schedule_loop(); });
 }
 
-// A component's optional pause/resume hook, called from this (control) thread while run() is
-// in progress. A failure is logged by the plugin through its host; last_error belongs to the
-// stage thread and is not read here.
-void TaskRunner::call_hook(Stage& s, ferry_status (*ferry_component_vtable::*hook)(void*),
-                           const char* name) {
-  std::lock_guard il(s.instance_mu);
-  if (!s.component) return;
-  const auto* vt = s.component->vtable<ferry_component_vtable>();
-  if (!(vt->*hook)) return;
-  const ferry_status st = (vt->*hook)(s.component->self());
-  if (st != FERRY_OK) {
-    spdlog::warn("[{}/{}] the component's {} hook returned '{}'; the stage goes on", task_.id,
-                 s.spec->name, name, status_name(st));
+// Calls a component hook (pause/resume) on every stage in state `from`, moving it to `to`. The
+// hooks run with no lock held: a plugin's hook may wait for its run() without blocking the task.
+// A failing hook is logged by the plugin through its host; last_error belongs to the stage
+// thread and is not read here.
+void TaskRunner::call_hooks(ferry_status (*ferry_component_vtable::*hook)(void*), const char* name,
+                            StageState from, StageState to) {
+  std::vector<std::pair<std::string, std::shared_ptr<PluginInstance>>> targets;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& s : stages_) {
+      if (s->state != from) continue;
+      s->state = to;
+      persist_stage(*s);
+      std::lock_guard il(s->instance_mu);
+      if (s->component) targets.emplace_back(s->spec->name, s->component);
+    }
+  }
+  for (const auto& [stage, component] : targets) {
+    const auto* vt = component->vtable<ferry_component_vtable>();
+    if (!(vt->*hook)) continue;
+    const ferry_status st = (vt->*hook)(component->self());
+    if (st != FERRY_OK) {
+      spdlog::warn("[{}/{}] the component's {} hook returned '{}'; the stage goes on", task_.id,
+                   stage, name, status_name(st));
+    }
   }
 }
 
 void TaskRunner::pause() {
-  std::lock_guard lock(mu_);
-  if (state_ != TaskState::Running) return;
-  control_.pause();
-  for (auto& s : stages_) {
-    if (s->state != StageState::Running) continue;
-    call_hook(*s, &ferry_component_vtable::pause, "pause");
-    s->state = StageState::Paused;
-    persist_stage(*s);
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != TaskState::Running || stopping_) return;
+    control_.pause();
+    set_task_state(TaskState::Paused);
+    event("info", "", "task paused");
   }
-  set_task_state(TaskState::Paused);
-  event("info", "", "task paused");
+  call_hooks(&ferry_component_vtable::pause, "pause", StageState::Running, StageState::Paused);
 }
 
 void TaskRunner::resume() {
-  std::lock_guard lock(mu_);
-  if (state_ != TaskState::Paused || stopping_) return;
-  for (auto& s : stages_) {
-    if (s->state != StageState::Paused) continue;
-    call_hook(*s, &ferry_component_vtable::resume, "resume");
-    s->state = StageState::Running;
-    persist_stage(*s);
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != TaskState::Paused || stopping_) return;
+    set_task_state(TaskState::Running);
+    event("info", "", "task resumed");
   }
-  set_task_state(TaskState::Running);
+  call_hooks(&ferry_component_vtable::resume, "resume", StageState::Paused, StageState::Running);
   control_.resume();
-  event("info", "", "task resumed");
 }
 
 void TaskRunner::stop() {
@@ -130,19 +171,19 @@ void TaskRunner::stop() {
   stopping_ = true;
   control_.cancel();
   for (auto& c : channels_) c->cancel();
-  if (state_ == TaskState::NotStarted) ended_ = true;
+  if (!started_) ended_ = true;
   changed_.notify_all();
 }
 
 meta::TaskState TaskRunner::wait() {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return ended_; });
+  changed_.wait(lock, [&] { return ended_ || !started_; });
   return state_;
 }
 
 bool TaskRunner::wait_for(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [&] { return ended_; });
+  return changed_.wait_for(lock, timeout, [&] { return ended_ || !started_; });
 }
 
 TaskStatus TaskRunner::status() const {
@@ -207,8 +248,9 @@ void TaskRunner::schedule_loop() {
   const bool all_done = std::all_of(stages_.begin(), stages_.end(), [](const auto& s) {
     return s->state == StageState::Completed;
   });
-  const bool failed = std::any_of(stages_.begin(), stages_.end(),
-                                  [](const auto& s) { return s->state == StageState::Failed; });
+  const bool failed =
+      store_failed_ || std::any_of(stages_.begin(), stages_.end(),
+                                   [](const auto& s) { return s->state == StageState::Failed; });
   if (failed) {
     set_task_state(TaskState::Failed, error_);
     event("error", "", "task failed: " + error_);
@@ -219,6 +261,7 @@ void TaskRunner::schedule_loop() {
     set_task_state(TaskState::Paused);
     event("info", "", "task stopped; it resumes from its checkpoints when started again");
   }
+  if (store_failed_) state_ = TaskState::Failed;
   ended_ = true;
   lock.unlock();
   for (auto& s : stages_) {
@@ -236,6 +279,16 @@ void TaskRunner::run_stage(Stage& s) {
     } else {
       run_transform(s, *plugins_.find(FERRY_KIND_TRANSFORM, s.spec->component));
     }
+    // A stage that completes must have read its inputs to the end: anything left would be lost,
+    // and its producer would wait on the full channel forever.
+    for (auto* c : s.inputs) {
+      if (!c->drained()) {
+        fail(FERRY_INTERNAL,
+             fmt::format("the stage completed without reading all of its input '{}' ({} "
+                         "batch(es) left{}); its component must read every input to the end",
+                         c->name(), c->size(), c->closed() ? "" : ", producer still running"));
+      }
+    }
     for (auto* c : s.outputs) c->close();
     final_state = StageState::Completed;
   } catch (const Error& e) {
@@ -247,23 +300,47 @@ void TaskRunner::run_stage(Stage& s) {
   } catch (const std::exception& e) {
     error = e.what();
   }
+  s.host->close_endpoints();
   finish_stage(s, final_state, error);
 }
 
-// A component stage: its own source and destination instances, then init and run. Throws
-// ferry::Error with the component's last_error when it fails.
+// A component stage: its own source and destination instances (more on request through
+// ferry_host.open_endpoint), then init and run. Throws ferry::Error with the component's
+// last_error when it fails.
 void TaskRunner::run_component(Stage& s, const ComponentEntry& entry) {
   const ferry_host* services = s.host->services();
-  auto make = [&](ferry_kind kind, const config::EndpointConfig& ep, const char* role) {
+  auto make = [this, services](ferry_kind kind) {
+    const bool src = kind == FERRY_KIND_SOURCE;
+    const config::EndpointConfig& ep = src ? task_.source : task_.destination;
+    const char* role = src ? "source" : "destination";
     const ComponentEntry* e = plugins_.find(kind, ep.plugin);
-    if (!e)
+    if (!e) {
       fail(FERRY_INVALID_ARGUMENT,
            fmt::format("no loaded plugin provides {} '{}'", role, ep.plugin));
+    }
     return PluginInstance::create(*e, ep.fields, services, task_.id, role);
   };
-  auto source = make(FERRY_KIND_SOURCE, task_.source, "source");
-  auto destination = make(FERRY_KIND_DESTINATION, task_.destination, "destination");
-  auto component = PluginInstance::create(entry, s.spec->config, services, task_.id, s.spec->name);
+  s.host->set_endpoint_factory([make](ferry_kind kind) {
+    if (kind != FERRY_KIND_SOURCE && kind != FERRY_KIND_DESTINATION) {
+      fail(FERRY_INVALID_ARGUMENT, "only a source or a destination endpoint can be opened");
+    }
+    return make(kind);
+  });
+  auto source = make(FERRY_KIND_SOURCE);
+  auto destination = make(FERRY_KIND_DESTINATION);
+  std::shared_ptr<PluginInstance> component =
+      PluginInstance::create(entry, s.spec->config, services, task_.id, s.spec->name);
+  std::string stage_dir;
+  if (!options_.data_dir.empty()) {
+    const auto dir = options_.data_dir / "tasks" / task_.id / s.spec->name;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      fail(FERRY_UNAVAILABLE,
+           fmt::format("cannot create the stage directory '{}': {}", dir.string(), ec.message()));
+    }
+    stage_dir = dir.string();
+  }
   const ferry_endpoint src = source->endpoint(), dst = destination->endpoint();
   std::vector<ferry_channel*> ins, outs;
   for (auto* c : s.inputs) ins.push_back(c->c_channel());
@@ -276,17 +353,19 @@ void TaskRunner::run_component(Stage& s, const ComponentEntry& entry) {
   ctx.inputs = ins.data();
   ctx.output_count = static_cast<uint32_t>(outs.size());
   ctx.outputs = outs.data();
+  ctx.data_dir = stage_dir.c_str();
+  ctx.task_json = task_json_.c_str();
 
   const auto* vt = component->vtable<ferry_component_vtable>();
   ferry_status st = vt->init(component->self(), &ctx);
   if (st == FERRY_OK) {
     {
       std::lock_guard il(s.instance_mu);
-      s.component = component.get();
+      s.component = component;
     }
     st = vt->run(component->self());
     std::lock_guard il(s.instance_mu);
-    s.component = nullptr;
+    s.component.reset();
   }
   if (st != FERRY_OK) {
     const std::string detail = component->last_error();
@@ -306,6 +385,7 @@ void TaskRunner::run_transform(Stage& s, const ComponentEntry& entry) {
     if (control_.yield() == FERRY_CANCELLED) fail(FERRY_CANCELLED, "stopped");
     ferry_batch mapped{};
     const ferry_status st = vt->transform(t->self(), &batch.get(), &mapped);
+    if (st != FERRY_OK && mapped.release) mapped.release(&mapped);  // abi.h: should be empty
     check(st, "transform", t->last_error().c_str());
     host.metric_add("rows_in", static_cast<double>(batch.get().record_count));
     if (!mapped.release) continue;
@@ -322,21 +402,40 @@ void TaskRunner::finish_stage(Stage& s, StageState state, const std::string& err
   persist_stage(s);
   if (state == StageState::Failed) {
     event("error", s.spec->name, "stage failed: " + error);
-    if (error_.empty()) error_ = fmt::format("stage '{}' failed: {}", s.spec->name, error);
-    if (!stopping_) {
-      stopping_ = true;
-      control_.cancel();
-      for (auto& c : channels_) c->cancel();
-    }
+    fail_task(fmt::format("stage '{}' failed: {}", s.spec->name, error));
   } else {
     event("info", s.spec->name, fmt::format("stage {}", meta::to_string(state)));
   }
   changed_.notify_all();
 }
 
+void TaskRunner::fail_task(const std::string& error) {
+  if (error_.empty()) error_ = error;
+  if (!stopping_) {
+    stopping_ = true;
+    control_.cancel();
+    for (auto& c : channels_) c->cancel();
+  }
+  changed_.notify_all();
+}
+
+template <class F>
+void TaskRunner::store_write(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    // Progress that cannot be recorded cannot be resumed from: stop the task, loudly.
+    spdlog::error("[{}] meta store failure while {}: {}", task_.id, what, e.what());
+    if (!store_failed_) {
+      store_failed_ = true;
+      fail_task(fmt::format("meta store failure while {}: {}", what, e.what()));
+    }
+  }
+}
+
 void TaskRunner::set_task_state(TaskState state, const std::string& error) {
   state_ = state;
-  store_.set_task_state(task_.id, state, error);
+  store_write("recording the task state", [&] { store_.set_task_state(task_.id, state, error); });
 }
 
 void TaskRunner::persist_stage(const Stage& s) {
@@ -349,7 +448,7 @@ void TaskRunner::persist_stage(const Stage& s) {
   r.error = s.error;
   r.started_at_ms = s.started_ms;
   r.finished_at_ms = s.finished_ms;
-  store_.put_stage(r);
+  store_write("recording a stage's status", [&] { store_.put_stage(r); });
 }
 
 void TaskRunner::event(const std::string& level, const std::string& stage,
@@ -359,7 +458,7 @@ void TaskRunner::event(const std::string& level, const std::string& stage,
   e.level = level;
   e.stage = stage;
   e.message = message;
-  store_.append_event(e);
+  store_write("recording an event", [&] { store_.append_event(e); });
   const auto lvl = level == "error" ? spdlog::level::err : spdlog::level::info;
   spdlog::log(lvl, "[{}{}{}] {}", task_.id, stage.empty() ? "" : "/", stage, message);
 }

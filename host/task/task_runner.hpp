@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,7 +46,12 @@ struct TaskStatus {
 struct RunnerOptions {
   uint64_t channel_max_bytes = 64ull << 20;  // cell bytes in flight per channel
   std::chrono::milliseconds persist_interval{1000};
+  // ferry's data directory: each stage gets <data_dir>/tasks/<task>/<stage>/ (empty: none).
+  std::filesystem::path data_dir;
 };
+
+// The task's settings as the JSON a stage receives (ferry_stage_context.task_json): no secrets.
+std::string task_settings_json(const config::TaskConfig& task);
 
 class TaskRunner {
  public:
@@ -55,13 +61,15 @@ class TaskRunner {
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
 
+  // Starts the stages; does nothing once the runner was stopped or has run.
   void start();
   void pause();
   void resume();
   // Stops every stage at its next yield or channel operation; the task ends Paused (it can be
   // started again and resumes from its checkpoints) unless it already completed or failed.
   void stop();
-  // Blocks until every stage has ended; returns the final task state.
+  // Blocks until every stage has ended; returns the final task state (at once when the runner
+  // was never started).
   meta::TaskState wait();
   bool wait_for(std::chrono::milliseconds timeout);
   TaskStatus status() const;
@@ -69,15 +77,19 @@ class TaskRunner {
  private:
   struct Stage;
   void schedule_loop();
-  void call_hook(Stage& s, ferry_status (*ferry_component_vtable::*hook)(void*), const char* name);
+  void call_hooks(ferry_status (*ferry_component_vtable::*hook)(void*), const char* name,
+                  meta::StageState from, meta::StageState to);
   void run_stage(Stage& stage);
   void run_component(Stage& stage, const ComponentEntry& entry);
   void run_transform(Stage& stage, const ComponentEntry& entry);
   bool ready_to_start(const Stage& s) const;  // mu_ held
   void finish_stage(Stage& s, meta::StageState state, const std::string& error);
   void set_task_state(meta::TaskState state, const std::string& error = {});  // mu_ held
-  void persist_stage(const Stage& s);
+  void persist_stage(const Stage& s);                                         // mu_ held
   void event(const std::string& level, const std::string& stage, const std::string& message);
+  template <class F>
+  void store_write(const char* what, F&& f);  // mu_ held; a failure fails the task
+  void fail_task(const std::string& error);   // mu_ held
 
   const config::TaskConfig task_;
   const StageGraph graph_;
@@ -92,8 +104,11 @@ class TaskRunner {
   std::vector<std::unique_ptr<Stage>> stages_;
   meta::TaskState state_ = meta::TaskState::NotStarted;
   std::string error_;
+  const std::string task_json_;
+  bool started_ = false;
   bool stopping_ = false;
   bool ended_ = false;
+  bool store_failed_ = false;
   std::thread scheduler_;
 };
 

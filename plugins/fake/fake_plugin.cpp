@@ -1,9 +1,11 @@
 // The fake connector: a source that generates deterministic rows and a destination that appends
 // the rows it receives to a file. Used by the executor tests and the demo; both sides can be told
-// to fail after N rows (the "fault-injecting Env" of LevelDB's tests, for ferry's pipeline).
+// to fail after N rows (the "fault-injecting Env" of LevelDB's tests, for ferry's pipeline), and
+// the source can hold at a known point until the test releases it.
 //
 // Source tables: fake.t0 .. fake.t<tables-1>, each with `rows` rows:
 //   id BIGINT PK, name VARCHAR(64), amount DECIMAL(12,2), created TIMESTAMPTZ, note TEXT NULL
+// Also: a transform (fake-filter) and a faulty component (fake-take) for the executor tests.
 #include <ferry/sdk.hpp>
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,7 +42,7 @@ ferry::TableSchema fake_table(int64_t index) {
   return t;
 }
 
-// Splits carry their id range as "first:end" (end exclusive).
+// Splits carry their id range as "first:end" (end exclusive), and the same range as a key range.
 std::pair<int64_t, int64_t> parse_bounds(const ferry::Bytes& b) {
   const std::string s(ferry::as_text(b));
   const auto colon = s.find(':');
@@ -47,28 +50,38 @@ std::pair<int64_t, int64_t> parse_bounds(const ferry::Bytes& b) {
   return {std::stoll(s.substr(0, colon)), std::stoll(s.substr(colon + 1))};
 }
 
+// What the fake source is told to do wrong, for tests.
+struct Faults {
+  int64_t fail_after = -1;   // fail once the source produced this many rows
+  int64_t delay_ms = 0;      // sleep before each batch
+  int64_t hold_after = -1;   // hold once this many rows are out ...
+  std::string release_file;  // ... until this file exists
+};
+
 class RowStream : public ferry::BatchStream {
  public:
   RowStream(ferry::Host host, ferry::SharedTable table, int64_t first, int64_t end,
-            uint32_t batch_rows, int64_t fail_after, int64_t delay_ms,
+            uint32_t batch_rows, const Faults& faults,
             std::shared_ptr<std::atomic<int64_t>> produced)
       : host_(host),
         table_(std::move(table)),
         next_(first),
         end_(end),
         batch_rows_(batch_rows ? batch_rows : 1000),
-        fail_after_(fail_after),
-        delay_ms_(delay_ms),
+        faults_(faults),
         produced_(std::move(produced)) {}
 
   ferry::OwnedBatch next() override {
     if (host_.cancelled()) ferry::fail(FERRY_CANCELLED, "fake source: cancelled");
     if (next_ >= end_) return ferry::OwnedBatch{};
-    if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    if (faults_.delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(faults_.delay_ms));
+    }
+    hold();
     auto b = ferry::BatchBuilder::rows(table_);
     char amount[32], created[32];
     for (uint32_t i = 0; i < batch_rows_ && next_ < end_; ++i, ++next_) {
-      if (fail_after_ >= 0 && *produced_ >= fail_after_) {
+      if (faults_.fail_after >= 0 && *produced_ >= faults_.fail_after) {
         ferry::fail(FERRY_UNAVAILABLE, "fake source: injected failure after " +
                                            std::to_string(produced_->load()) + " rows");
       }
@@ -87,11 +100,21 @@ class RowStream : public ferry::BatchStream {
   }
 
  private:
+  // Once `hold_after` rows are out, waits until `release_file` exists (or the task stops): a test
+  // sees the task mid-copy at a known point instead of racing the clock.
+  void hold() {
+    if (faults_.hold_after < 0 || *produced_ < faults_.hold_after) return;
+    while (!std::filesystem::exists(faults_.release_file)) {
+      if (host_.cancelled()) ferry::fail(FERRY_CANCELLED, "fake source: cancelled while held");
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
   ferry::Host host_;
   ferry::SharedTable table_;
   int64_t next_, end_;
   uint32_t batch_rows_;
-  int64_t fail_after_, delay_ms_;
+  Faults faults_;
   std::shared_ptr<std::atomic<int64_t>> produced_;  // rows produced by every stream of the source
 };
 
@@ -100,11 +123,17 @@ class FakeSource : public ferry::Source {
   explicit FakeSource(const ferry::CreateContext& ctx)
       : host_(ctx.host),
         tables_(ctx.config.get_int("tables", 1)),
-        rows_(ctx.config.get_int("rows", 1000)),
-        fail_after_(ctx.config.get_int("fail_after_rows", -1)),
-        delay_ms_(ctx.config.get_int("delay_ms", 0)) {
-    if (tables_ < 0 || rows_ < 0)
+        rows_(ctx.config.get_int("rows", 1000)) {
+    if (tables_ < 0 || rows_ < 0) {
       ferry::fail(FERRY_INVALID_ARGUMENT, "tables and rows must be >= 0");
+    }
+    faults_.fail_after = ctx.config.get_int("fail_after_rows", -1);
+    faults_.delay_ms = ctx.config.get_int("delay_ms", 0);
+    faults_.hold_after = ctx.config.get_int("hold_after_rows", -1);
+    faults_.release_file = ctx.config.get_string("release_file");
+    if (faults_.hold_after >= 0 && faults_.release_file.empty()) {
+      ferry::fail(FERRY_INVALID_ARGUMENT, "hold_after_rows needs a release_file");
+    }
   }
 
   ferry::Catalog discover(const std::string&) override {
@@ -130,10 +159,16 @@ class FakeSource : public ferry::Source {
     std::vector<ferry::Split> out;
     for (int64_t first = 1; first <= rows_; first += step) {
       const int64_t end = std::min(first + step, rows_ + 1);
-      const std::string b = std::to_string(first) + ":" + std::to_string(end);
-      out.push_back(ferry::Split{
-          table.schema, table.name, ferry::to_bytes(b),
-          "id >= " + std::to_string(first) + " AND id < " + std::to_string(end), end - first});
+      ferry::Split s;
+      s.schema = table.schema;
+      s.table = table.name;
+      s.bounds = ferry::to_bytes(std::to_string(first) + ":" + std::to_string(end));
+      s.display = "id >= " + std::to_string(first) + " AND id < " + std::to_string(end);
+      s.row_estimate = end - first;
+      s.key_columns = {"id"};
+      s.lower = std::vector<std::string>{std::to_string(first)};
+      s.upper = std::vector<std::string>{std::to_string(end)};
+      out.push_back(std::move(s));
     }
     return out;
   }
@@ -143,12 +178,13 @@ class FakeSource : public ferry::Source {
     const auto [first, end] = parse_bounds(split.bounds);
     const int64_t index = std::stoll(split.table.substr(1));
     return std::make_unique<RowStream>(host_, ferry::make_table(fake_table(index)), first, end,
-                                       batch_rows, fail_after_, delay_ms_, produced_);
+                                       batch_rows, faults_, produced_);
   }
 
  private:
   ferry::Host host_;
-  int64_t tables_, rows_, fail_after_, delay_ms_;
+  int64_t tables_, rows_;
+  Faults faults_;
   std::shared_ptr<std::atomic<int64_t>> produced_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 
@@ -171,7 +207,8 @@ class FakeDestination : public ferry::Destination {
     if (file_) std::fclose(file_);
   }
 
-  void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch) override {
+  void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch,
+                  uint32_t /*flags*/) override {
     const std::string prefix = std::string(table.schema) + "." + table.name;
     std::string out;
     for (uint64_t r = 0; r < batch.record_count(); ++r) {
@@ -239,25 +276,48 @@ class FakeFilter : public ferry::Transform {
   int64_t drop_every_;
 };
 
+// Reads `batches` batches from its input and returns: a component that (wrongly) stops reading
+// early, for the executor's "input left unread" check.
+class FakeTake : public ferry::Component {
+ public:
+  explicit FakeTake(const ferry::CreateContext& ctx) : batches_(ctx.config.get_int("batches", 1)) {}
+  void run() override {
+    for (int64_t i = 0; i < batches_; ++i) {
+      if (context().inputs().at(0).pull().is_end()) return;
+    }
+  }
+
+ private:
+  int64_t batches_;
+};
+
 }  // namespace
 
-FERRY_PLUGIN("fake", "1.0.0", "Deterministic generated rows and a file sink, for tests and demos",
-             ferry::source<FakeSource>(
-                 "fake", "generates tables fake.t0..tN of deterministic rows",
-                 FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
-                 {ferry::field::integer("tables", "number of tables").with_default("1"),
-                  ferry::field::integer("rows", "rows per table").with_default("1000"),
-                  ferry::field::integer("fail_after_rows", "fail after the source produced N rows")
-                      .with_default("-1"),
-                  ferry::field::integer("delay_ms", "sleep before each batch").with_default("0"),
-                  ferry::field::secret("password",
-                                       "accepted and never used: lets tests follow a secret "
-                                       "through ferryd")}),
-             ferry::destination<FakeDestination>(
-                 "fake", "appends received rows to a file", FERRY_CAP_DEST_BULK,
-                 {ferry::field::string("output", "file the rows are appended to").with_default(""),
-                  ferry::field::integer("fail_after_rows", "fail bulk_write after N rows")
-                      .with_default("-1")}),
-             ferry::transform<FakeFilter>(
-                 "fake-filter", "drops rows whose id is a multiple of drop_every",
-                 {ferry::field::integer("drop_every", "0 keeps every row").with_default("0")}))
+FERRY_PLUGIN(
+    "fake", "1.0.0", "Deterministic generated rows and a file sink, for tests and demos",
+    ferry::source<FakeSource>(
+        "fake", "generates tables fake.t0..tN of deterministic rows",
+        FERRY_CAP_SOURCE_CATALOG | FERRY_CAP_SOURCE_SNAPSHOT,
+        {ferry::field::integer("tables", "number of tables").with_default("1"),
+         ferry::field::integer("rows", "rows per table").with_default("1000"),
+         ferry::field::integer("fail_after_rows", "fail after the source produced N rows")
+             .with_default("-1"),
+         ferry::field::integer("delay_ms", "sleep before each batch").with_default("0"),
+         ferry::field::integer("hold_after_rows",
+                               "hold once N rows are out, until release_file exists")
+             .with_default("-1"),
+         ferry::field::string("release_file", "see hold_after_rows").with_default(""),
+         ferry::field::secret("password",
+                              "accepted and never used: lets tests follow a secret through "
+                              "ferryd")}),
+    ferry::destination<FakeDestination>(
+        "fake", "appends received rows to a file", FERRY_CAP_DEST_BULK,
+        {ferry::field::string("output", "file the rows are appended to").with_default(""),
+         ferry::field::integer("fail_after_rows", "fail bulk_write after N rows")
+             .with_default("-1")}),
+    ferry::component<FakeTake>(
+        "fake-take", "reads N batches of its input, then stops (a faulty consumer)",
+        {ferry::field::integer("batches", "how many batches to read").with_default("1")}),
+    ferry::transform<FakeFilter>(
+        "fake-filter", "drops rows whose id is a multiple of drop_every",
+        {ferry::field::integer("drop_every", "0 keeps every row").with_default("0")}))

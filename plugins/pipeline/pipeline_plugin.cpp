@@ -83,7 +83,7 @@ class BulkWriter : public ferry::Component {
       if (b.table_count != 1 || b.ops != nullptr) {
         ferry::fail(FERRY_INVALID_ARGUMENT, "bulk-writer accepts row batches of one table only");
       }
-      ctx.destination().bulk_write(*b.tables[0], b);
+      ctx.destination().bulk_write(*b.tables[0], b, 0);
       rows_ += b.record_count;
       host_.metric_add("rows_written", static_cast<double>(b.record_count));
       if (++batches_ % 16 == 0) host_.report_progress(status());

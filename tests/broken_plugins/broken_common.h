@@ -61,19 +61,11 @@ __attribute__((unused)) static ferry_status stub_splits(void* self, const ferry_
     return &manifest;                                                                  \
   }
 
-#define STUB_SOURCE_VTABLE(NAME)                                        \
-  static const ferry_source_vtable NAME = {sizeof(ferry_source_vtable), \
-                                           0,                           \
-                                           stub_create,                 \
-                                           stub_destroy,                \
-                                           stub_last_error,             \
-                                           0,                           \
-                                           stub_discover,               \
-                                           0,                           \
-                                           0,                           \
-                                           0,                           \
-                                           0,                           \
-                                           0,                           \
-                                           0};
+#define STUB_SOURCE_VTABLE(NAME)                                                       \
+  static const ferry_source_vtable NAME = {.struct_size = sizeof(ferry_source_vtable), \
+                                           .create = stub_create,                      \
+                                           .destroy = stub_destroy,                    \
+                                           .last_error = stub_last_error,              \
+                                           .discover = stub_discover};
 
 #endif

@@ -18,8 +18,11 @@
  *     Neither side frees memory the other allocated.
  *
  * Errors: every fallible call returns a ferry_status. On failure the detail is available from
- * the object's `last_error` until the next call on that object. Nothing unwinds across the
- * boundary.
+ * the object's `last_error`, which describes the most recent failed call made on that object
+ * *by the calling thread* (so it stays meaningful for FERRY_CAP_THREAD_SAFE objects), valid
+ * until that thread's next call on the object. On a non-OK status every out-parameter is left
+ * empty (a batch/buffer/stream with release == NULL): a callee that filled one before failing
+ * releases it itself. Nothing unwinds across the boundary.
  *
  * Threading: the host never calls into one plugin instance from two threads at once unless the
  * component declares FERRY_CAP_THREAD_SAFE. Host services (ferry_host) are thread-safe.
@@ -80,9 +83,10 @@ enum {
  * declares a capability without them (see ferry_required_callbacks in docs/sdk.md). */
 enum {
   /* source */
-  FERRY_CAP_SOURCE_CATALOG = 1u << 0,  /* discover */
-  FERRY_CAP_SOURCE_SNAPSHOT = 1u << 1, /* snapshot_position, plan_splits, open_snapshot */
-  FERRY_CAP_SOURCE_CHANGES = 1u << 2,  /* open_changes, ack */
+  FERRY_CAP_SOURCE_CATALOG = 1u << 0,     /* discover */
+  FERRY_CAP_SOURCE_SNAPSHOT = 1u << 1,    /* snapshot_position, plan_splits, open_snapshot */
+  FERRY_CAP_SOURCE_CHANGES = 1u << 2,     /* open_changes, ack, compare_positions */
+  FERRY_CAP_SOURCE_VERIFY_READ = 1u << 3, /* checksum, read_range (the source side of verify) */
   /* destination */
   FERRY_CAP_DEST_DDL = 1u << 8,          /* apply_ddl */
   FERRY_CAP_DEST_BULK = 1u << 9,         /* bulk_write */
@@ -403,16 +407,29 @@ typedef struct ferry_stream {
   void* private_data;
 } ferry_stream;
 
-/* A unit of work a source divides a table into (a primary-key range, a ctid range). */
+/* A unit of work a source divides a table into (a primary-key range, a ctid range).
+ *
+ * Two descriptions of the same range: `bounds` is the source's own (opaque, read back only by
+ * the plugin that made it, e.g. a ctid range), and the key range is the engine-neutral one any
+ * plugin can read — so a destination of another engine can checksum or read "the same rows"
+ * for verification. The key range is key_count columns; `lower` is inclusive and `upper`
+ * exclusive, each key_count values in canonical text (docs/sdk.md) with their lengths; a NULL
+ * `lower` / `upper` means unbounded on that side. key_count == 0: no key range (a table without
+ * a usable key); only the source can read the split. */
 typedef struct ferry_split {
   uint32_t struct_size;
-  uint32_t reserved;
+  uint32_t key_count;
   const char* schema;
   const char* table;
   const uint8_t* bounds; /* opaque to the host; the source reads it back in open_snapshot */
   uint64_t bounds_len;
   const char* display; /* "id >= 1000 AND id < 2000" */
   int64_t row_estimate;
+  const char* const* key_columns;
+  const uint8_t* const* lower; /* key_count values, or NULL = unbounded below */
+  const uint64_t* lower_len;
+  const uint8_t* const* upper; /* key_count values, or NULL = unbounded above */
+  const uint64_t* upper_len;
 } ferry_split;
 
 typedef struct ferry_split_list {
@@ -467,6 +484,9 @@ typedef struct ferry_channel {
 } ferry_channel;
 
 /* What the host offers a plugin instance. Every function is thread-safe.
+ * open_endpoint gives a component another instance of its task's source or destination (kind
+ * FERRY_KIND_SOURCE / FERRY_KIND_DESTINATION), e.g. one per worker thread of a parallel copy;
+ * the component gives it back with close_endpoint before it is destroyed.
  * OWNERSHIP: host-owned; valid until the instance is destroyed. */
 typedef struct ferry_host {
   uint32_t struct_size;
@@ -486,6 +506,8 @@ typedef struct ferry_host {
   ferry_status (*checkpoint_read)(void* ctx, const char* key, ferry_buffer* out, int32_t* found);
   /* Progress the host shows in status ("12 of 40 chunks"); a JSON object. */
   void (*report_progress)(void* ctx, const char* json);
+  ferry_status (*open_endpoint)(void* ctx, ferry_kind kind, ferry_endpoint* out);
+  void (*close_endpoint)(void* ctx, ferry_endpoint* endpoint);
 } ferry_host;
 
 /* Everything create() receives. OWNERSHIP: borrowed for the call; `host` and `config` stay
@@ -535,16 +557,26 @@ typedef struct ferry_source_vtable {
   ferry_status (*open_changes)(void* self, const ferry_position* from, ferry_stream* out);
   /* Everything up to `upto` is durable on ferry's side; the source may release its log. */
   ferry_status (*ack)(void* self, const ferry_position* upto);
+  /* Orders two positions of this source: *out < 0, 0 or > 0 as a is before, at or after b. */
+  ferry_status (*compare_positions)(void* self, const uint8_t* a, uint64_t a_len, const uint8_t* b,
+                                    uint64_t b_len, int32_t* out);
   /* Decodes a position (from a checkpoint) into its readable form. */
   ferry_status (*describe_position)(void* self, const uint8_t* data, uint64_t len,
                                     ferry_buffer* out);
+  /* VERIFY_READ: the same contract as the destination's checksum / read_range. */
+  ferry_status (*checksum)(void* self, const ferry_split* range, const char* spec,
+                           ferry_checksum* out);
+  ferry_status (*read_range)(void* self, const ferry_split* range, uint32_t batch_rows,
+                             ferry_stream* out);
 } ferry_source_vtable;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Destination                                                                               */
 
 enum {
-  FERRY_APPLY_IDEMPOTENT = 1u << 0 /* insert→upsert, delete→delete-if-exists, key change→both */
+  /* apply_changes: insert→upsert, delete→delete-if-exists, key change→delete + upsert.
+   * bulk_write: rows that already exist (by key) are overwritten, not duplicated. */
+  FERRY_APPLY_IDEMPOTENT = 1u << 0
 };
 
 typedef struct ferry_destination_vtable {
@@ -552,16 +584,25 @@ typedef struct ferry_destination_vtable {
   ferry_status (*precheck)(void* self, ferry_buffer* report);
   /* DDL: one statement in the destination's dialect. */
   ferry_status (*apply_ddl)(void* self, const char* statement);
-  /* BULK: append rows of one table (COPY, LOAD DATA LOCAL, multi-row INSERT). */
-  ferry_status (*bulk_write)(void* self, const ferry_table_ref* table, const ferry_batch* batch);
-  /* APPLY: change records, whole source transactions, in order; the checkpoint (`checkpoint`,
-   * opaque) is written in the same destination transaction as the data. */
+  /* BULK: append rows of one table (COPY, LOAD DATA LOCAL, multi-row INSERT); `flags` may ask
+   * for FERRY_APPLY_IDEMPOTENT (a chunk copied again after a crash). */
+  ferry_status (*bulk_write)(void* self, const ferry_table_ref* table, const ferry_batch* batch,
+                             uint32_t flags);
+  /* APPLY: change records in source commit order. A source transaction may span several
+   * batches (memory stays bounded whatever the transaction size): the destination commits at
+   * each COMMIT record, and the checkpoint (opaque) is written in the destination transaction of
+   * the batch's last COMMIT record; an open transaction at the end of a batch continues in the
+   * next call. */
   ferry_status (*apply_changes)(void* self, const ferry_batch* batch, uint32_t flags,
                                 const uint8_t* checkpoint, uint64_t checkpoint_len);
   /* The last checkpoint made durable by apply_changes (found = 0 when none). */
   ferry_status (*flush)(void* self, ferry_buffer* out, int32_t* found);
-  /* VERIFY_READ */
-  ferry_status (*checksum)(void* self, const ferry_split* range, ferry_checksum* out);
+  /* VERIFY_READ: the rows of `range` (by its key range). `spec` is a JSON object the verifier
+   * defines — {"algorithm":"...","columns":[...]} — naming the digest and the columns it covers;
+   * FERRY_NOT_SUPPORTED when this plugin cannot compute that algorithm. read_range streams the
+   * rows in key order. */
+  ferry_status (*checksum)(void* self, const ferry_split* range, const char* spec,
+                           ferry_checksum* out);
   ferry_status (*read_range)(void* self, const ferry_split* range, uint32_t batch_rows,
                              ferry_stream* out);
 } ferry_destination_vtable;
@@ -579,6 +620,8 @@ typedef struct ferry_stage_context {
   uint32_t output_count;
   uint32_t reserved;
   ferry_channel* const* outputs; /* data edges out of this stage */
+  const char* data_dir;          /* a directory of this stage's own in ferry's data directory */
+  const char* task_json; /* the task's settings (types, objects, concurrency...; no secrets) */
 } ferry_stage_context;
 
 /* Lifecycle (TiDB DM's unit model): create → init → run → destroy. run() does the stage's work

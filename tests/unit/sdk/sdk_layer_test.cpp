@@ -73,7 +73,8 @@ class TestSource : public ferry::Source {
 class TestDestination : public ferry::Destination {
  public:
   explicit TestDestination(const ferry::CreateContext&) {}
-  void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch) override {
+  void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch,
+                  uint32_t /*flags*/) override {
     if (std::string(table.name) == "forbidden") ferry::fail(FERRY_DATA_LOSS, "lost it");
     for (uint64_t r = 0; r < batch.record_count(); ++r) {
       const auto first = batch.after(r);

@@ -110,5 +110,34 @@ TEST(BoundedChannel, CancelWakesBlockedProducerAndConsumer) {
   EXPECT_EQ(pull_status, FERRY_CANCELLED);
 }
 
+TEST(BoundedChannel, RefusesWhatIsNotABatch) {
+  host::BoundedChannel ch("a->b", 4, 1 << 20);
+  ferry_batch end_marker{};  // release == NULL: would read as end of stream downstream
+  end_marker.struct_size = sizeof(end_marker);
+  EXPECT_EQ(ch.push(&end_marker), FERRY_INVALID_ARGUMENT);
+  auto b = make_batch(3);
+  b.struct_size = 8;  // not a ferry_batch this host knows
+  EXPECT_EQ(ch.push(&b), FERRY_INVALID_ARGUMENT);
+  EXPECT_NE(b.release, nullptr) << "a refused batch stays the caller's";
+  b.release(&b);
+  EXPECT_EQ(ch.size(), 0u);
+
+  // The SDK's Channel says so before it gets that far.
+  ferry::Channel sdk(ch.c_channel());
+  EXPECT_THROW(sdk.push(ferry::OwnedBatch{}), ferry::Error);
+}
+
+TEST(BoundedChannel, DrainedMeansClosedAndEmpty) {
+  host::BoundedChannel ch("a->b", 4, 1 << 20);
+  auto b = make_batch(3);
+  ASSERT_EQ(ch.push(&b), FERRY_OK);
+  ch.close();
+  EXPECT_FALSE(ch.drained());
+  ferry_batch out{};
+  ASSERT_EQ(ch.pull(&out), FERRY_OK);
+  ferry::OwnedBatch taken(&out);
+  EXPECT_TRUE(ch.drained());
+}
+
 }  // namespace
 }  // namespace ferry::test

@@ -118,5 +118,26 @@ TEST_F(StageGraphTest, ATransformNeedsOneInputAndOneReader) {
             "stage reading its output (it has 2 and 0)");
 }
 
+TEST_F(StageGraphTest, ReadingFromAStageItMustWaitForIsADeadlock) {
+  auto t = copy_task(1, 10);
+  t.stages[1].after = {"full-import"};  // the writer reads full-import and waits for it
+  auto result = build_stage_graph(t, plugins_);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].message,
+            "task 'copy': stage 'full-import-write': it reads from 'full-import' but can only "
+            "start after 'full-import' has completed (through 'after'): 'full-import' would fill "
+            "the channel and wait forever");
+
+  // The same through a third stage: the writer waits for `gate`, which waits for the reader.
+  t = copy_task(1, 10);
+  t.stages.push_back(stage("gate", "snapshot-reader", {}, {"full-import"}));
+  t.stages.push_back(stage("gate-write", "bulk-writer", {"gate"}));
+  t.stages[1].after = {"gate"};
+  result = build_stage_graph(t, plugins_);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].message.find("stage 'full-import-write': it reads from 'full-import'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ferry::test

@@ -107,20 +107,25 @@ TEST_F(TaskRunnerTest, MovesEveryRowExactlyOnceInBatches) {
 
 TEST_F(TaskRunnerTest, PauseHoldsEveryStageAndResumeFinishesExactly) {
   auto t = copy_task(2, 3000);
-  t.source.fields["delay_ms"] = int_field(2);  // ~60 batches of 100 rows: time to pause
+  // The source holds after 1000 rows until the release file exists: the task is certainly
+  // mid-copy when it is paused, whatever the machine's speed.
+  t.source.fields["hold_after_rows"] = int_field(1000);
+  t.source.fields["release_file"] = str_field((dir_ / "release").string());
   auto runner = runner_for(t);
   runner->start();
-  wait_until_written(*runner, 300);
+  wait_until_written(*runner, 1000);
   runner->pause();
   EXPECT_EQ(runner->status().state, TaskState::Paused);
   EXPECT_EQ(store_->task("copy")->state, TaskState::Paused);
-  // Stages stop at their next yield: a batch already between yields may still land.
+  for (const auto& s : runner->status().stages) EXPECT_EQ(s.state, StageState::Paused) << s.name;
+  std::ofstream(dir_ / "release").put('x');
+  // Released but paused: each stage stops at its next yield; a batch already past its yield may
+  // still land, so let that settle, then nothing may move.
   std::this_thread::sleep_for(100ms);
   const double held = written(*runner);
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(written(*runner), held) << "rows moved while paused";
   EXPECT_LT(held, 6000);
-  for (const auto& s : runner->status().stages) EXPECT_EQ(s.state, StageState::Paused) << s.name;
   runner->resume();
   EXPECT_EQ(runner->status().state, TaskState::Running);
   ASSERT_EQ(runner->wait(), TaskState::Completed);
@@ -129,10 +134,11 @@ TEST_F(TaskRunnerTest, PauseHoldsEveryStageAndResumeFinishesExactly) {
 
 TEST_F(TaskRunnerTest, StopEndsEveryStagePromptlyAndLeavesTheTaskResumable) {
   auto t = copy_task(2, 5000);
-  t.source.fields["delay_ms"] = int_field(2);
+  t.source.fields["hold_after_rows"] = int_field(2000);
+  t.source.fields["release_file"] = str_field((dir_ / "never").string());
   auto runner = runner_for(t);
   runner->start();
-  wait_until_written(*runner, 200);
+  wait_until_written(*runner, 2000);
   const auto asked = std::chrono::steady_clock::now();
   runner->stop();
   ASSERT_TRUE(runner->wait_for(5s));
@@ -140,14 +146,16 @@ TEST_F(TaskRunnerTest, StopEndsEveryStagePromptlyAndLeavesTheTaskResumable) {
   const auto st = runner->status();
   EXPECT_EQ(st.state, TaskState::Paused);
   for (const auto& s : st.stages) EXPECT_EQ(s.state, StageState::Stopped) << s.name;
-  EXPECT_LT(written(*runner), 10000);
+  EXPECT_EQ(written(*runner), 2000);
   // What did land landed once.
   for (const auto& [key, n] : received()) EXPECT_EQ(n, 1) << key.first << " " << key.second;
+  EXPECT_EQ(store_->task("copy")->state, TaskState::Paused);
 }
 
 TEST_F(TaskRunnerTest, StopWhilePausedStillStops) {
   auto t = copy_task(1, 5000);
-  t.source.fields["delay_ms"] = int_field(2);
+  t.source.fields["hold_after_rows"] = int_field(100);
+  t.source.fields["release_file"] = str_field((dir_ / "never").string());
   auto runner = runner_for(t);
   runner->start();
   wait_until_written(*runner, 100);
@@ -155,6 +163,63 @@ TEST_F(TaskRunnerTest, StopWhilePausedStillStops) {
   runner->stop();
   ASSERT_TRUE(runner->wait_for(5s));
   EXPECT_EQ(runner->status().state, TaskState::Paused);
+}
+
+TEST_F(TaskRunnerTest, StopBeforeStartMeansItNeverStarts) {
+  auto runner = runner_for(copy_task(1, 100));
+  runner->stop();
+  runner->start();
+  EXPECT_EQ(runner->wait(), TaskState::NotStarted);
+  EXPECT_FALSE(std::filesystem::exists(output()));
+  EXPECT_FALSE(store_->task("copy").has_value());
+}
+
+TEST_F(TaskRunnerTest, AStageThatLeavesItsInputUnreadFailsTheTask) {
+  auto t = copy_task(1, 20000);
+  t.stages[1] = stage("full-import-write", "fake-take", {"full-import"});
+  auto runner = runner_for(t);
+  runner->start();
+  ASSERT_TRUE(runner->wait_for(10s))
+      << "the reader must not stay blocked on a channel nobody reads";
+  const auto st = runner->status();
+  EXPECT_EQ(st.state, TaskState::Failed);
+  EXPECT_EQ(st.error.rfind("stage 'full-import-write' failed: the stage completed without reading "
+                           "all of its input 'full-import->full-import-write' (",
+                           0),
+            0u)
+      << st.error;
+  EXPECT_EQ(st.stages[0].state, StageState::Stopped);
+}
+
+TEST_F(TaskRunnerTest, EveryStageGetsItsOwnDirectory) {
+  auto t = copy_task(1, 10);
+  task_ = t;
+  auto graph = host::build_stage_graph(task_, plugins_);
+  host::RunnerOptions opts;
+  opts.data_dir = dir_ / "data";
+  host::TaskRunner runner(task_, graph.graph, plugins_, *store_, opts);
+  runner.start();
+  ASSERT_EQ(runner.wait(), TaskState::Completed);
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ / "data" / "tasks" / "copy" / "full-import"));
+  EXPECT_TRUE(
+      std::filesystem::is_directory(dir_ / "data" / "tasks" / "copy" / "full-import-write"));
+}
+
+TEST(TaskSettingsJson, CarriesTheTaskButNoSecrets) {
+  config::TaskConfig t;
+  t.id = "orders";
+  t.types = {config::MigrationType::Full, config::MigrationType::Verify};
+  t.tags = {"prod"};
+  t.concurrency = config::Concurrency::Fast;
+  t.objects.push_back({{"shop.*"}, {"shop.tmp_*"}, {}});
+  t.source.plugin = "fake";
+  t.source.fields["password"] = config::Field{config::Secret("s3cr3t"), {}, false};
+  t.destination.plugin = "fake";
+  EXPECT_EQ(
+      host::task_settings_json(t),
+      R"({"alert_level":"low","concurrency":"fast","destination_plugin":"fake","id":"orders",)"
+      R"("objects":[{"exclude":["shop.tmp_*"],"include":["shop.*"]}],"source_plugin":"fake",)"
+      R"("tags":["prod"],"types":["full","verify"],"verify_concurrency":"normal"})");
 }
 
 TEST_F(TaskRunnerTest, AFailingStageFailsTheTaskNamingItAndStopsTheOthers) {

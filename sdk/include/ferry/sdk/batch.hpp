@@ -8,6 +8,7 @@
 
 #include <ferry/abi.h>
 #include <ferry/sdk/catalog.hpp>
+#include <ferry/sdk/error.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -52,8 +53,13 @@ class BatchBuilder {
   }
   void add_null() { add_cell({}, FERRY_CELL_NULL); }
 
-  // Row mode: one whole row; std::nullopt is NULL.
+  // Row mode: one whole row; std::nullopt is NULL. The row must have the table's width.
   void add_row(std::initializer_list<std::optional<std::string_view>> cells) {
+    const auto width = tables_.empty() ? 0 : tables_[0]->ref()->column_count;
+    if (cells.size() != width) {
+      fail(FERRY_INVALID_ARGUMENT, "a row of " + std::to_string(cells.size()) + " cells for " +
+                                       std::to_string(width) + " columns");
+    }
     for (const auto& c : cells) c ? add_cell(*c) : add_null();
   }
 
@@ -83,6 +89,14 @@ class BatchBuilder {
 
   // Hands the batch to a C consumer; the builder is left empty.
   void export_to(ferry_batch* out) && {
+    if (row_mode_ && !tables_.empty()) {
+      const auto width = tables_[0]->ref()->column_count;
+      if (width != 0 && (offsets_.size() - 1) % width != 0) {
+        fail(FERRY_INVALID_ARGUMENT, "a row batch ends with a partial row (" +
+                                         std::to_string((offsets_.size() - 1) % width) + " of " +
+                                         std::to_string(width) + " cells)");
+      }
+    }
     auto* o = new BatchBuilder(std::move(*this));
     for (const auto& t : o->tables_) o->table_ptrs_.push_back(t->ref());
     *out = ferry_batch{};

@@ -27,105 +27,135 @@ template <class VT>
 const char* last_error_of(const VT* vt, void* self) {
   return vt->last_error ? vt->last_error(self) : nullptr;
 }
-// Calls an optional callback, or fails with NOT_SUPPORTED naming it.
-template <class Fn>
-Fn require(Fn fn, const char* what) {
-  if (!fn) fail(FERRY_NOT_SUPPORTED, std::string(what) + " is not supported by this plugin");
-  return fn;
-}
 }  // namespace detail
+
+// A callback slot of a plugin's table, or NULL when the table (built against an older minor)
+// is too short to have it or the plugin left it empty.
+#define FERRY_SLOT(vt, type, field) (FERRY_HAS_FIELD(vt, type, field) ? (vt)->field : nullptr)
+
+// Calls an optional callback, or fails with NOT_SUPPORTED naming it.
+#define FERRY_CALL(vt, type, field, ...)                                                    \
+  ([&] {                                                                                    \
+    auto fn = FERRY_SLOT(vt, type, field);                                                  \
+    if (!fn) ::ferry::fail(FERRY_NOT_SUPPORTED, #field " is not supported by this plugin"); \
+    return fn(__VA_ARGS__);                                                                 \
+  }())
 
 class SourceClient {
  public:
-  SourceClient(const ferry_source_vtable* vt, void* self) : vt_(vt), self_(self) {}
+  using VT = ferry_source_vtable;
+  SourceClient(const VT* vt, void* self) : vt_(vt), self_(self) {}
   explicit SourceClient(const ferry_endpoint& e)
-      : SourceClient(static_cast<const ferry_source_vtable*>(e.vtable), e.instance) {}
+      : SourceClient(static_cast<const VT*>(e.vtable), e.instance) {}
 
   std::string precheck() {
     ferry_buffer b{};
-    call(detail::require(vt_->precheck, "precheck")(self_, &b), "precheck");
+    call(FERRY_CALL(vt_, VT, precheck, self_, &b), "precheck");
     return std::string(as_text(adopt_buffer(&b)));
   }
   Catalog discover(const std::string& selection_json = {}) {
     ferry_catalog c{};
-    call(detail::require(vt_->discover, "discover")(
-             self_, selection_json.empty() ? nullptr : selection_json.c_str(), &c),
-         "discover");
+    const char* sel = selection_json.empty() ? nullptr : selection_json.c_str();
+    call(FERRY_CALL(vt_, VT, discover, self_, sel, &c), "discover");
     return adopt_catalog(&c);
   }
   Position snapshot_position() {
     ferry_position p{};
-    call(detail::require(vt_->snapshot_position, "snapshot_position")(self_, &p),
-         "snapshot_position");
+    call(FERRY_CALL(vt_, VT, snapshot_position, self_, &p), "snapshot_position");
     return adopt_position(&p);
   }
   std::vector<Split> plan_splits(const ferry_table_ref& table, uint64_t target_rows) {
     ferry_split_list l{};
-    call(detail::require(vt_->plan_splits, "plan_splits")(self_, &table, target_rows, &l),
-         "plan_splits");
+    call(FERRY_CALL(vt_, VT, plan_splits, self_, &table, target_rows, &l), "plan_splits");
     return adopt_splits(&l);
   }
   StreamReader open_snapshot(const Split& split, uint32_t batch_rows) {
-    const ferry_split v = view_of(split);
+    const SplitView v(split);
     ferry_stream s{};
-    call(detail::require(vt_->open_snapshot, "open_snapshot")(self_, &v, batch_rows, &s),
-         "open_snapshot");
+    call(FERRY_CALL(vt_, VT, open_snapshot, self_, v.get(), batch_rows, &s), "open_snapshot");
     return StreamReader(&s, "snapshot " + split.schema + "." + split.table);
   }
   StreamReader open_changes(const Position& from) {
     const ferry_position v = view_of(from);
     ferry_stream s{};
-    call(detail::require(vt_->open_changes, "open_changes")(self_, &v, &s), "open_changes");
+    call(FERRY_CALL(vt_, VT, open_changes, self_, &v, &s), "open_changes");
     return StreamReader(&s, "change stream");
   }
   void ack(const Position& upto) {
     const ferry_position v = view_of(upto);
-    call(detail::require(vt_->ack, "ack")(self_, &v), "ack");
+    call(FERRY_CALL(vt_, VT, ack, self_, &v), "ack");
+  }
+  // < 0, 0, > 0 as `a` is before, at or after `b`.
+  int compare_positions(const Bytes& a, const Bytes& b) {
+    int32_t out = 0;
+    call(
+        FERRY_CALL(vt_, VT, compare_positions, self_, a.data(), a.size(), b.data(), b.size(), &out),
+        "compare_positions");
+    return out;
+  }
+  Checksum checksum(const Split& range, const std::string& spec) {
+    const SplitView v(range);
+    ferry_checksum c{};
+    c.struct_size = sizeof(c);
+    call(FERRY_CALL(vt_, VT, checksum, self_, v.get(), spec.c_str(), &c), "checksum");
+    return Checksum{c.row_count, c.digest};
+  }
+  StreamReader read_range(const Split& range, uint32_t batch_rows) {
+    const SplitView v(range);
+    ferry_stream s{};
+    call(FERRY_CALL(vt_, VT, read_range, self_, v.get(), batch_rows, &s), "read_range");
+    return StreamReader(&s, "read_range " + range.schema + "." + range.table);
   }
 
  private:
   void call(ferry_status st, const char* what) {
     check(st, std::string("source ") + what, detail::last_error_of(vt_, self_));
   }
-  const ferry_source_vtable* vt_;
+  const VT* vt_;
   void* self_;
 };
 
 class DestinationClient {
  public:
-  DestinationClient(const ferry_destination_vtable* vt, void* self) : vt_(vt), self_(self) {}
+  using VT = ferry_destination_vtable;
+  DestinationClient(const VT* vt, void* self) : vt_(vt), self_(self) {}
   explicit DestinationClient(const ferry_endpoint& e)
-      : DestinationClient(static_cast<const ferry_destination_vtable*>(e.vtable), e.instance) {}
+      : DestinationClient(static_cast<const VT*>(e.vtable), e.instance) {}
 
-  void apply_ddl(const std::string& statement) {
-    call(detail::require(vt_->apply_ddl, "apply_ddl")(self_, statement.c_str()), "apply_ddl");
+  std::string precheck() {
+    ferry_buffer b{};
+    call(FERRY_CALL(vt_, VT, precheck, self_, &b), "precheck");
+    return std::string(as_text(adopt_buffer(&b)));
   }
-  void bulk_write(const ferry_table_ref& table, const ferry_batch& batch) {
-    call(detail::require(vt_->bulk_write, "bulk_write")(self_, &table, &batch), "bulk_write");
+  void apply_ddl(const std::string& statement) {
+    call(FERRY_CALL(vt_, VT, apply_ddl, self_, statement.c_str()), "apply_ddl");
+  }
+  void bulk_write(const ferry_table_ref& table, const ferry_batch& batch, uint32_t flags = 0) {
+    call(FERRY_CALL(vt_, VT, bulk_write, self_, &table, &batch, flags), "bulk_write");
   }
   void apply_changes(const ferry_batch& batch, uint32_t flags, const Bytes& checkpoint) {
-    call(detail::require(vt_->apply_changes, "apply_changes")(self_, &batch, flags,
-                                                              checkpoint.data(), checkpoint.size()),
+    call(FERRY_CALL(vt_, VT, apply_changes, self_, &batch, flags, checkpoint.data(),
+                    checkpoint.size()),
          "apply_changes");
   }
   std::optional<Bytes> flush() {
     ferry_buffer b{};
     int32_t found = 0;
-    call(detail::require(vt_->flush, "flush")(self_, &b, &found), "flush");
+    call(FERRY_CALL(vt_, VT, flush, self_, &b, &found), "flush");
     if (!found) return std::nullopt;
     return adopt_buffer(&b);
   }
-  Checksum checksum(const Split& range) {
-    const ferry_split v = view_of(range);
+  Checksum checksum(const Split& range, const std::string& spec) {
+    const SplitView v(range);
     ferry_checksum c{};
     c.struct_size = sizeof(c);
-    call(detail::require(vt_->checksum, "checksum")(self_, &v, &c), "checksum");
+    call(FERRY_CALL(vt_, VT, checksum, self_, v.get(), spec.c_str(), &c), "checksum");
     return Checksum{c.row_count, c.digest};
   }
   StreamReader read_range(const Split& range, uint32_t batch_rows) {
-    const ferry_split v = view_of(range);
+    const SplitView v(range);
     ferry_stream s{};
-    call(detail::require(vt_->read_range, "read_range")(self_, &v, batch_rows, &s), "read_range");
+    call(FERRY_CALL(vt_, VT, read_range, self_, v.get(), batch_rows, &s), "read_range");
     return StreamReader(&s, "read_range " + range.schema + "." + range.table);
   }
 
@@ -133,7 +163,7 @@ class DestinationClient {
   void call(ferry_status st, const char* what) {
     check(st, std::string("destination ") + what, detail::last_error_of(vt_, self_));
   }
-  const ferry_destination_vtable* vt_;
+  const VT* vt_;
   void* self_;
 };
 
@@ -143,6 +173,10 @@ class Channel {
   explicit Channel(ferry_channel* c) : c_(c) {}
   // Blocks while the channel is full. Throws Error(FERRY_CANCELLED) when the task stops.
   void push(OwnedBatch batch) {
+    if (batch.is_end()) {
+      fail(FERRY_INVALID_ARGUMENT, std::string("push to channel '") + c_->name +
+                                       "': an end marker is not a batch; close() the channel");
+    }
     ferry_batch b{};
     batch.release_into(&b);
     const ferry_status st = c_->push(c_, &b);
@@ -172,7 +206,15 @@ class StageContext {
     if (c->destination) destination_.emplace(*c->destination);
     for (uint32_t i = 0; i < c->input_count; ++i) inputs_.emplace_back(c->inputs[i]);
     for (uint32_t i = 0; i < c->output_count; ++i) outputs_.emplace_back(c->outputs[i]);
+    if (FERRY_HAS_FIELD(c, ferry_stage_context, task_json)) {
+      data_dir_ = c->data_dir ? c->data_dir : "";
+      task_json_ = c->task_json ? c->task_json : "{}";
+    }
   }
+  // This stage's own directory in ferry's data directory (for files it keeps: a change store).
+  const std::string& data_dir() const { return data_dir_; }
+  // The task's settings as JSON (types, objects, concurrency...; never secrets).
+  const std::string& task_json() const { return task_json_; }
   SourceClient& source() {
     if (!source_) fail(FERRY_INVALID_ARGUMENT, "this task has no source");
     return *source_;
@@ -188,6 +230,7 @@ class StageContext {
   std::optional<SourceClient> source_;
   std::optional<DestinationClient> destination_;
   std::vector<Channel> inputs_, outputs_;
+  std::string data_dir_, task_json_ = "{}";
 };
 
 }  // namespace ferry

@@ -66,6 +66,24 @@ class Config {
   const ferry_config* c_ = nullptr;
 };
 
+// Another instance of the task's source or destination (ferry_host.open_endpoint), given back
+// to the host when this object is destroyed. Move-only.
+class EndpointLease {
+ public:
+  EndpointLease(const ferry_host* h, ferry_endpoint e) : h_(h), e_(e) {}
+  EndpointLease(EndpointLease&& o) noexcept : h_(o.h_), e_(o.e_) { o.h_ = nullptr; }
+  EndpointLease& operator=(EndpointLease&&) = delete;
+  EndpointLease(const EndpointLease&) = delete;
+  ~EndpointLease() {
+    if (h_) h_->close_endpoint(h_->ctx, &e_);
+  }
+  const ferry_endpoint& endpoint() const { return e_; }
+
+ private:
+  const ferry_host* h_;
+  ferry_endpoint e_;
+};
+
 // Host services. Thread-safe.
 class Host {
  public:
@@ -108,6 +126,17 @@ class Host {
   }
   void report_progress(const std::string& json) const {
     if (h_ && h_->report_progress) h_->report_progress(h_->ctx, json.c_str());
+  }
+  // A new instance of the task's source (FERRY_KIND_SOURCE) or destination, e.g. one per worker
+  // thread; use it through SourceClient / DestinationClient(lease.endpoint()).
+  EndpointLease open_endpoint(ferry_kind kind) const {
+    if (!FERRY_HAS_FIELD(h_, ferry_host, close_endpoint) || !h_->open_endpoint) {
+      fail(FERRY_NOT_SUPPORTED, "this host cannot open extra endpoints");
+    }
+    ferry_endpoint e{};
+    e.struct_size = sizeof(e);
+    check(h_->open_endpoint(h_->ctx, kind, &e), "open endpoint", nullptr);
+    return EndpointLease(h_, e);
   }
   const ferry_host* raw() const { return h_; }
 

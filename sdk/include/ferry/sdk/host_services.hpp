@@ -54,6 +54,16 @@ class HostServices {
     c_.report_progress = [](void* ctx, const char* json) {
       self(ctx).on_progress(json ? json : "{}");
     };
+    c_.open_endpoint = [](void* ctx, ferry_kind kind, ferry_endpoint* out) -> ferry_status {
+      auto& h = self(ctx);
+      try {
+        return h.on_open_endpoint(kind, out);
+      } catch (const std::exception& e) {
+        h.on_log(FERRY_LOG_ERROR, std::string("opening an endpoint failed: ") + e.what());
+        return FERRY_UNAVAILABLE;
+      }
+    };
+    c_.close_endpoint = [](void* ctx, ferry_endpoint* e) { self(ctx).on_close_endpoint(e); };
   }
   virtual ~HostServices() = default;
   HostServices(const HostServices&) = delete;
@@ -72,6 +82,11 @@ class HostServices {
   virtual void on_checkpoint_write(const std::string& key, std::span<const uint8_t> value) = 0;
   virtual std::optional<Bytes> on_checkpoint_read(const std::string& key) = 0;
   virtual void on_progress(const std::string& json) = 0;
+  // Another instance of the task's source or destination; hosts without endpoints refuse.
+  virtual ferry_status on_open_endpoint(ferry_kind /*kind*/, ferry_endpoint* /*out*/) {
+    return FERRY_NOT_SUPPORTED;
+  }
+  virtual void on_close_endpoint(ferry_endpoint* /*endpoint*/) {}
 
  private:
   static HostServices& self(void* ctx) { return *static_cast<HostServices*>(ctx); }

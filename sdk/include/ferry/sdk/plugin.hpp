@@ -57,6 +57,15 @@ class Source {
     not_supported("open_changes");
   }
   virtual void ack(const Position& /*upto*/) { not_supported("ack"); }
+  virtual int compare_positions(const Bytes& /*a*/, const Bytes& /*b*/) {
+    not_supported("compare_positions");
+  }
+  virtual Checksum checksum(const Split& /*range*/, const std::string& /*spec*/) {
+    not_supported("checksum");
+  }
+  virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/, uint32_t /*batch_rows*/) {
+    not_supported("read_range");
+  }
   virtual std::string describe_position(const Bytes& position) {
     static const char* hex = "0123456789abcdef";
     std::string s;
@@ -73,7 +82,8 @@ class Destination {
   virtual ~Destination() = default;
   virtual std::string precheck() { return "[]"; }
   virtual void apply_ddl(const std::string& /*statement*/) { not_supported("apply_ddl"); }
-  virtual void bulk_write(const ferry_table_ref& /*table*/, const BatchView& /*batch*/) {
+  virtual void bulk_write(const ferry_table_ref& /*table*/, const BatchView& /*batch*/,
+                          uint32_t /*flags*/) {
     not_supported("bulk_write");
   }
   virtual void apply_changes(const BatchView& /*batch*/, uint32_t /*flags*/,
@@ -81,7 +91,9 @@ class Destination {
     not_supported("apply_changes");
   }
   virtual std::optional<Bytes> flush() { not_supported("flush"); }
-  virtual Checksum checksum(const Split& /*range*/) { not_supported("checksum"); }
+  virtual Checksum checksum(const Split& /*range*/, const std::string& /*spec*/) {
+    not_supported("checksum");
+  }
   virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/, uint32_t /*batch_rows*/) {
     not_supported("read_range");
   }
@@ -173,9 +185,29 @@ namespace detail {
 template <class Base>
 struct Instance {
   std::unique_ptr<Base> object;
-  std::string error;  // last_error: written only by calls on the instance's own thread
   Host host;
 };
+
+// last_error belongs to the calling thread (abi.h): the detail of this thread's most recent
+// failed call, and the object it was made on.
+struct ThreadError {
+  const void* owner = nullptr;
+  std::string message;
+};
+inline ThreadError& thread_error() {
+  static thread_local ThreadError e;
+  return e;
+}
+inline void fill_checksum(const Checksum& c, ferry_checksum* out) {
+  out->row_count = c.row_count;
+  out->digest = c.digest;
+}
+
+inline void set_thread_error(const void* owner, std::string message) {
+  auto& e = thread_error();
+  e.owner = owner;
+  e.message = std::move(message);
+}
 
 // For the component hooks the host calls from its control thread while run() is in progress
 // (pause, resume, status): they must not touch `error`, which run()'s thread owns, so their
@@ -207,12 +239,12 @@ ferry_status guarded(void* self, F&& f) {
     f(*inst->object);
     return FERRY_OK;
   } catch (const Error& e) {
-    inst->error = e.what();
+    set_thread_error(self, e.what());
     return e.status();
   } catch (const std::exception& e) {
-    inst->error = std::string("unhandled exception: ") + e.what();
+    set_thread_error(self, std::string("unhandled exception: ") + e.what());
   } catch (...) {
-    inst->error = "unhandled non-standard exception";
+    set_thread_error(self, "unhandled non-standard exception");
   }
   return FERRY_INTERNAL;
 }
@@ -247,7 +279,8 @@ void destroy(void* self) {
 }
 template <class Base>
 const char* last_error(void* self) {
-  return static_cast<Instance<Base>*>(self)->error.c_str();
+  const auto& e = thread_error();
+  return e.owner == self ? e.message.c_str() : "";
 }
 
 template <class VT, class Base, class T>
@@ -299,11 +332,27 @@ ferry_source_vtable source_vtable(uint64_t caps) {
         export_stream(o.open_changes(p), out);
       });
     };
+    vt.compare_positions = [](void* s, const uint8_t* a, uint64_t an, const uint8_t* b, uint64_t bn,
+                              int32_t* out) {
+      return guarded<B>(s, [&](B& o) {
+        const int c = o.compare_positions(Bytes(a, a + an), Bytes(b, b + bn));
+        *out = c < 0 ? -1 : c > 0 ? 1 : 0;
+      });
+    };
     vt.ack = [](void* s, const ferry_position* upto) {
       return guarded<B>(s, [&](B& o) {
         o.ack(Position{Bytes(upto->data, upto->data + upto->len),
                        upto->display ? upto->display : ""});
       });
+    };
+  }
+  if (has(caps, FERRY_CAP_SOURCE_VERIFY_READ)) {
+    vt.checksum = [](void* s, const ferry_split* r, const char* spec, ferry_checksum* out) {
+      return guarded<B>(
+          s, [&](B& o) { fill_checksum(o.checksum(copy_split(*r), spec ? spec : "{}"), out); });
+    };
+    vt.read_range = [](void* s, const ferry_split* r, uint32_t rows, ferry_stream* out) {
+      return guarded<B>(s, [&](B& o) { export_stream(o.read_range(copy_split(*r), rows), out); });
     };
   }
   return vt;
@@ -322,8 +371,8 @@ ferry_destination_vtable destination_vtable(uint64_t caps) {
     };
   }
   if (has(caps, FERRY_CAP_DEST_BULK)) {
-    vt.bulk_write = [](void* s, const ferry_table_ref* t, const ferry_batch* b) {
-      return guarded<B>(s, [&](B& o) { o.bulk_write(*t, BatchView(*b)); });
+    vt.bulk_write = [](void* s, const ferry_table_ref* t, const ferry_batch* b, uint32_t flags) {
+      return guarded<B>(s, [&](B& o) { o.bulk_write(*t, BatchView(*b), flags); });
     };
   }
   if (has(caps, FERRY_CAP_DEST_APPLY)) {
@@ -342,12 +391,9 @@ ferry_destination_vtable destination_vtable(uint64_t caps) {
     };
   }
   if (has(caps, FERRY_CAP_DEST_VERIFY_READ)) {
-    vt.checksum = [](void* s, const ferry_split* r, ferry_checksum* out) {
-      return guarded<B>(s, [&](B& o) {
-        const Checksum c = o.checksum(copy_split(*r));
-        out->row_count = c.row_count;
-        out->digest = c.digest;
-      });
+    vt.checksum = [](void* s, const ferry_split* r, const char* spec, ferry_checksum* out) {
+      return guarded<B>(
+          s, [&](B& o) { fill_checksum(o.checksum(copy_split(*r), spec ? spec : "{}"), out); });
     };
     vt.read_range = [](void* s, const ferry_split* r, uint32_t rows, ferry_stream* out) {
       return guarded<B>(s, [&](B& o) { export_stream(o.read_range(copy_split(*r), rows), out); });
@@ -544,9 +590,13 @@ class PluginDef {
 }  // namespace ferry
 
 // Declares the plugin: defines the exported entry symbol. Use once per plugin library.
-#define FERRY_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                 \
-  extern "C" FERRY_EXPORT const ferry_plugin_manifest* ferry_plugin_entry_v1(void) {  \
-    static const ::ferry::PluginDef ferry_plugin_def_(                                \
-        NAME, VERSION, DESCRIPTION, std::vector<::ferry::ComponentDef>{__VA_ARGS__}); \
-    return ferry_plugin_def_.manifest();                                              \
+#define FERRY_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                   \
+  extern "C" FERRY_EXPORT const ferry_plugin_manifest* ferry_plugin_entry_v1(void) {    \
+    try {                                                                               \
+      static const ::ferry::PluginDef ferry_plugin_def_(                                \
+          NAME, VERSION, DESCRIPTION, std::vector<::ferry::ComponentDef>{__VA_ARGS__}); \
+      return ferry_plugin_def_.manifest();                                              \
+    } catch (...) {                                                                     \
+      return nullptr; /* the loader refuses a plugin without a manifest */              \
+    }                                                                                   \
   }

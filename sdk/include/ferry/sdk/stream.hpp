@@ -83,6 +83,7 @@ class StreamReader {
     if (!s_.release) return OwnedBatch{};
     ferry_batch b{};
     const ferry_status st = s_.next(&s_, &b);
+    if (st != FERRY_OK && b.release) b.release(&b);  // abi.h: should be empty on failure
     check(st, what_, s_.last_error ? s_.last_error(&s_) : nullptr);
     if (!b.release) return OwnedBatch{};
     return OwnedBatch(&b);

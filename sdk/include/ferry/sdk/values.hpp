@@ -5,9 +5,11 @@
 
 #include <ferry/abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,25 +85,59 @@ inline ferry_position view_of(const Position& p) {
   return v;
 }
 
+// A split (see ferry_split): the source's opaque bounds plus the engine-neutral key range.
 struct Split {
   std::string schema;
   std::string table;
   Bytes bounds;
   std::string display;
   int64_t row_estimate = -1;
+  std::vector<std::string> key_columns{};
+  // Canonical text per key column (any bytes); nullopt = unbounded on that side.
+  std::optional<std::vector<std::string>> lower{};  // inclusive
+  std::optional<std::vector<std::string>> upper{};  // exclusive
 };
 
-inline ferry_split view_of(const Split& s) {
-  ferry_split v{};
-  v.struct_size = sizeof(v);
-  v.schema = s.schema.c_str();
-  v.table = s.table.c_str();
-  v.bounds = s.bounds.data();
-  v.bounds_len = s.bounds.size();
-  v.display = s.display.c_str();
-  v.row_estimate = s.row_estimate;
-  return v;
-}
+// A borrowed C view of a Split, valid while the Split lives (the view owns its pointer arrays).
+class SplitView {
+ public:
+  explicit SplitView(const Split& s) {
+    for (const auto& k : s.key_columns) keys_.push_back(k.c_str());
+    fill(s.lower, lower_, lower_len_);
+    fill(s.upper, upper_, upper_len_);
+    c_.struct_size = sizeof(c_);
+    c_.key_count = static_cast<uint32_t>(keys_.size());
+    c_.schema = s.schema.c_str();
+    c_.table = s.table.c_str();
+    c_.bounds = s.bounds.data();
+    c_.bounds_len = s.bounds.size();
+    c_.display = s.display.c_str();
+    c_.row_estimate = s.row_estimate;
+    c_.key_columns = keys_.data();
+    c_.lower = s.lower ? lower_.data() : nullptr;
+    c_.lower_len = s.lower ? lower_len_.data() : nullptr;
+    c_.upper = s.upper ? upper_.data() : nullptr;
+    c_.upper_len = s.upper ? upper_len_.data() : nullptr;
+  }
+  SplitView(const SplitView&) = delete;
+  SplitView& operator=(const SplitView&) = delete;
+  SplitView(SplitView&&) = default;  // the arrays' buffers move with them
+  const ferry_split* get() const { return &c_; }
+
+ private:
+  static void fill(const std::optional<std::vector<std::string>>& values,
+                   std::vector<const uint8_t*>& ptrs, std::vector<uint64_t>& lens) {
+    if (!values) return;
+    for (const auto& v : *values) {
+      ptrs.push_back(reinterpret_cast<const uint8_t*>(v.data()));
+      lens.push_back(v.size());
+    }
+  }
+  std::vector<const char*> keys_;
+  std::vector<const uint8_t*> lower_, upper_;
+  std::vector<uint64_t> lower_len_, upper_len_;
+  ferry_split c_{};
+};
 
 inline Split copy_split(const ferry_split& s) {
   Split out;
@@ -110,19 +146,30 @@ inline Split copy_split(const ferry_split& s) {
   out.bounds.assign(s.bounds, s.bounds + s.bounds_len);
   out.display = s.display ? s.display : "";
   out.row_estimate = s.row_estimate;
+  if (s.struct_size < offsetof(ferry_split, upper_len) + sizeof(s.upper_len)) return out;
+  for (uint32_t i = 0; i < s.key_count; ++i) out.key_columns.emplace_back(s.key_columns[i]);
+  auto values = [&](const uint8_t* const* v, const uint64_t* len) {
+    std::vector<std::string> vals;
+    for (uint32_t i = 0; i < s.key_count; ++i) {
+      vals.emplace_back(reinterpret_cast<const char*>(v[i]), static_cast<size_t>(len[i]));
+    }
+    return vals;
+  };
+  if (s.lower) out.lower = values(s.lower, s.lower_len);
+  if (s.upper) out.upper = values(s.upper, s.upper_len);
   return out;
 }
 
 inline void export_splits(std::vector<Split> splits, ferry_split_list* out) {
   struct Owned {
     std::vector<Split> splits;
-    std::vector<ferry_split> views;
+    std::vector<SplitView> views;
     std::vector<const ferry_split*> ptrs;
   };
   auto* owned = new Owned{std::move(splits), {}, {}};
   owned->views.reserve(owned->splits.size());
-  for (const auto& s : owned->splits) owned->views.push_back(view_of(s));
-  for (const auto& v : owned->views) owned->ptrs.push_back(&v);
+  for (const auto& s : owned->splits) owned->views.emplace_back(s);
+  for (const auto& v : owned->views) owned->ptrs.push_back(v.get());
   *out = ferry_split_list{};
   out->struct_size = sizeof(ferry_split_list);
   out->count = static_cast<uint32_t>(owned->ptrs.size());

@@ -88,7 +88,8 @@ class TestInstance {
   void* self_ = nullptr;
 };
 
-// An unbounded channel for driving a component in a test.
+// An unbounded channel for driving a component in a test. Like ferryd's channels it refuses an
+// end marker and a push after close(), and cancel() makes push/pull return FERRY_CANCELLED.
 class FakeChannel {
  public:
   explicit FakeChannel(std::string name = "test") : name_(std::move(name)) {
@@ -98,6 +99,8 @@ class FakeChannel {
     c_.push = [](ferry_channel* self, ferry_batch* b) -> ferry_status {
       auto* ch = static_cast<FakeChannel*>(self->private_data);
       std::lock_guard lock(ch->mu_);
+      if (ch->cancelled_) return FERRY_CANCELLED;
+      if (!b->release || ch->closed_) return FERRY_INVALID_ARGUMENT;
       ch->queue_.emplace_back(b);
       ch->cv_.notify_all();
       return FERRY_OK;
@@ -105,8 +108,9 @@ class FakeChannel {
     c_.pull = [](ferry_channel* self, ferry_batch* out) -> ferry_status {
       auto* ch = static_cast<FakeChannel*>(self->private_data);
       std::unique_lock lock(ch->mu_);
-      ch->cv_.wait(lock, [&] { return ch->closed_ || !ch->queue_.empty(); });
+      ch->cv_.wait(lock, [&] { return ch->cancelled_ || ch->closed_ || !ch->queue_.empty(); });
       *out = ferry_batch{};
+      if (ch->cancelled_) return FERRY_CANCELLED;
       if (ch->queue_.empty()) return FERRY_OK;
       ch->queue_.front().release_into(out);
       ch->queue_.pop_front();
@@ -126,6 +130,11 @@ class FakeChannel {
     cv_.notify_all();
   }
   void close() { c_.close(&c_); }
+  void cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
   bool closed() const {
     std::lock_guard lock(mu_);
     return closed_;
@@ -144,6 +153,7 @@ class FakeChannel {
   std::condition_variable cv_;
   std::deque<OwnedBatch> queue_;
   bool closed_ = false;
+  bool cancelled_ = false;
   ferry_channel c_{};
 };
 
