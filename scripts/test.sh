@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: install the dependencies, build with warnings as errors, start the test bed
-# (scripts/testbed.sh), run every test with ctest, stop the test bed. CI runs exactly this
-# (through .ci/run, which sets CI=true).
+# (scripts/testbed.sh), run every test with ctest, then run them again under ASan/UBSan/LSan,
+# stop the test bed. CI runs exactly this (through .ci/run, which sets CI=true).
 #
 # Usage: scripts/test.sh [ctest arguments...]
 #   scripts/test.sh                 everything
@@ -9,7 +9,8 @@
 #   scripts/test.sh -R Smoke        only tests whose name matches "Smoke"
 #
 # Exits with ctest's status. Environment:
-#   FERRY_BUILD_DIR    build directory (default: build)
+#   FERRY_BUILD_DIR    build directory (default: build; the sanitizer build is <it>-sanitize)
+#   FERRY_SKIP_SANITIZERS=1  skip the sanitizer pass (a quick local loop; CI never sets it)
 #   FERRY_TESTBED_DIR  use this test bed: started when it is not running, and left running at
 #                      the end (whoever named it owns it). Unset (as in CI), a private test bed
 #                      is started for this run and always stopped and removed at the end.
@@ -75,6 +76,34 @@ main() {
   # on_exit can stop ctest with all its tests before it stops the test bed.
   local status=0
   setsid ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j2 --timeout 900 "$@" &
+  CTEST_PID=$!
+  wait "$CTEST_PID" || status=$?
+  CTEST_PID=""
+  [[ "$status" -eq 0 ]] || exit "$status"
+
+  run_sanitized "$@"
+}
+
+# The same tests again, built with AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer: ferry moves memory across a C ABI by hand, and a use-after-release or a leak
+# must fail the build, not wait for production. The tests against the databases (which only
+# exercise the test bed), the SDK install test and the format check are left out.
+# FERRY_SKIP_SANITIZERS=1 skips this pass for a quick local loop; CI never sets it.
+run_sanitized() {
+  if [[ "${FERRY_SKIP_SANITIZERS:-0}" == "1" ]]; then
+    say "FERRY_SKIP_SANITIZERS=1: skipping the sanitizer pass"
+    return 0
+  fi
+  local dir="$BUILD_DIR-sanitize" flags="-fsanitize=address,undefined -fno-omit-frame-pointer"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DFERRY_WERROR=ON \
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+    -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+  local status=0
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    setsid ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j2 --timeout 900 \
+    -LE 'db|sdk|style' "$@" &
   CTEST_PID=$!
   wait "$CTEST_PID" || status=$?
   CTEST_PID=""
