@@ -41,18 +41,48 @@ const char* last_error_of(const VT* vt, void* self) {
     return fn(__VA_ARGS__);                                                                 \
   }())
 
-class SourceClient {
+// What both sides of a task offer through their tables: precheck and the verification reads.
+// `side` names the endpoint in error messages ("source discover: ...").
+template <class VT>
+class EndpointClient {
  public:
-  using VT = ferry_source_vtable;
-  SourceClient(const VT* vt, void* self) : vt_(vt), self_(self) {}
-  explicit SourceClient(const ferry_endpoint& e)
-      : SourceClient(static_cast<const VT*>(e.vtable), e.instance) {}
+  EndpointClient(const VT* vt, void* self, const char* side) : vt_(vt), self_(self), side_(side) {}
 
   std::string precheck() {
     ferry_buffer b{};
     call(FERRY_CALL(vt_, VT, precheck, self_, &b), "precheck");
     return std::string(as_text(adopt_buffer(&b)));
   }
+  Checksum checksum(const Split& range, const std::string& spec) {
+    const SplitView v(range);
+    ferry_checksum c{};
+    c.struct_size = sizeof(c);
+    call(FERRY_CALL(vt_, VT, checksum, self_, v.get(), spec.c_str(), &c), "checksum");
+    return Checksum{c.row_count, c.digest};
+  }
+  StreamReader read_range(const Split& range, uint32_t batch_rows) {
+    const SplitView v(range);
+    ferry_stream s{};
+    call(FERRY_CALL(vt_, VT, read_range, self_, v.get(), batch_rows, &s), "read_range");
+    return StreamReader(&s, "read_range " + range.schema + "." + range.table);
+  }
+
+ protected:
+  void call(ferry_status st, const char* what) {
+    check(st, std::string(side_) + " " + what, detail::last_error_of(vt_, self_));
+  }
+  const VT* vt_;
+  void* self_;
+  const char* side_;
+};
+
+class SourceClient : public EndpointClient<ferry_source_vtable> {
+ public:
+  using VT = ferry_source_vtable;
+  SourceClient(const VT* vt, void* self) : EndpointClient(vt, self, "source") {}
+  explicit SourceClient(const ferry_endpoint& e)
+      : SourceClient(static_cast<const VT*>(e.vtable), e.instance) {}
+
   Catalog discover(const std::string& selection_json = {}) {
     ferry_catalog c{};
     const char* sel = selection_json.empty() ? nullptr : selection_json.c_str();
@@ -93,40 +123,15 @@ class SourceClient {
         "compare_positions");
     return out;
   }
-  Checksum checksum(const Split& range, const std::string& spec) {
-    const SplitView v(range);
-    ferry_checksum c{};
-    c.struct_size = sizeof(c);
-    call(FERRY_CALL(vt_, VT, checksum, self_, v.get(), spec.c_str(), &c), "checksum");
-    return Checksum{c.row_count, c.digest};
-  }
-  StreamReader read_range(const Split& range, uint32_t batch_rows) {
-    const SplitView v(range);
-    ferry_stream s{};
-    call(FERRY_CALL(vt_, VT, read_range, self_, v.get(), batch_rows, &s), "read_range");
-    return StreamReader(&s, "read_range " + range.schema + "." + range.table);
-  }
-
- private:
-  void call(ferry_status st, const char* what) {
-    check(st, std::string("source ") + what, detail::last_error_of(vt_, self_));
-  }
-  const VT* vt_;
-  void* self_;
 };
 
-class DestinationClient {
+class DestinationClient : public EndpointClient<ferry_destination_vtable> {
  public:
   using VT = ferry_destination_vtable;
-  DestinationClient(const VT* vt, void* self) : vt_(vt), self_(self) {}
+  DestinationClient(const VT* vt, void* self) : EndpointClient(vt, self, "destination") {}
   explicit DestinationClient(const ferry_endpoint& e)
       : DestinationClient(static_cast<const VT*>(e.vtable), e.instance) {}
 
-  std::string precheck() {
-    ferry_buffer b{};
-    call(FERRY_CALL(vt_, VT, precheck, self_, &b), "precheck");
-    return std::string(as_text(adopt_buffer(&b)));
-  }
   void apply_ddl(const std::string& statement) {
     call(FERRY_CALL(vt_, VT, apply_ddl, self_, statement.c_str()), "apply_ddl");
   }
@@ -145,26 +150,6 @@ class DestinationClient {
     if (!found) return std::nullopt;
     return adopt_buffer(&b);
   }
-  Checksum checksum(const Split& range, const std::string& spec) {
-    const SplitView v(range);
-    ferry_checksum c{};
-    c.struct_size = sizeof(c);
-    call(FERRY_CALL(vt_, VT, checksum, self_, v.get(), spec.c_str(), &c), "checksum");
-    return Checksum{c.row_count, c.digest};
-  }
-  StreamReader read_range(const Split& range, uint32_t batch_rows) {
-    const SplitView v(range);
-    ferry_stream s{};
-    call(FERRY_CALL(vt_, VT, read_range, self_, v.get(), batch_rows, &s), "read_range");
-    return StreamReader(&s, "read_range " + range.schema + "." + range.table);
-  }
-
- private:
-  void call(ferry_status st, const char* what) {
-    check(st, std::string("destination ") + what, detail::last_error_of(vt_, self_));
-  }
-  const VT* vt_;
-  void* self_;
 };
 
 // One end of a bounded data edge between stages.

@@ -297,6 +297,19 @@ inline bool has(uint64_t caps, uint64_t bit) {
   return (caps & bit) != 0;
 }
 
+// checksum and read_range: the same contract on a source and a destination (verification reads
+// both sides of a task).
+template <class B, class VT>
+void set_verify_read(VT& vt) {
+  vt.checksum = [](void* s, const ferry_split* r, const char* spec, ferry_checksum* out) {
+    return guarded<B>(
+        s, [&](B& o) { fill_checksum(o.checksum(copy_split(*r), spec ? spec : "{}"), out); });
+  };
+  vt.read_range = [](void* s, const ferry_split* r, uint32_t rows, ferry_stream* out) {
+    return guarded<B>(s, [&](B& o) { export_stream(o.read_range(copy_split(*r), rows), out); });
+  };
+}
+
 template <class T>
 ferry_source_vtable source_vtable(uint64_t caps) {
   using B = Source;
@@ -346,15 +359,7 @@ ferry_source_vtable source_vtable(uint64_t caps) {
       });
     };
   }
-  if (has(caps, FERRY_CAP_SOURCE_VERIFY_READ)) {
-    vt.checksum = [](void* s, const ferry_split* r, const char* spec, ferry_checksum* out) {
-      return guarded<B>(
-          s, [&](B& o) { fill_checksum(o.checksum(copy_split(*r), spec ? spec : "{}"), out); });
-    };
-    vt.read_range = [](void* s, const ferry_split* r, uint32_t rows, ferry_stream* out) {
-      return guarded<B>(s, [&](B& o) { export_stream(o.read_range(copy_split(*r), rows), out); });
-    };
-  }
+  if (has(caps, FERRY_CAP_SOURCE_VERIFY_READ)) set_verify_read<B>(vt);
   return vt;
 }
 
@@ -390,15 +395,7 @@ ferry_destination_vtable destination_vtable(uint64_t caps) {
       });
     };
   }
-  if (has(caps, FERRY_CAP_DEST_VERIFY_READ)) {
-    vt.checksum = [](void* s, const ferry_split* r, const char* spec, ferry_checksum* out) {
-      return guarded<B>(
-          s, [&](B& o) { fill_checksum(o.checksum(copy_split(*r), spec ? spec : "{}"), out); });
-    };
-    vt.read_range = [](void* s, const ferry_split* r, uint32_t rows, ferry_stream* out) {
-      return guarded<B>(s, [&](B& o) { export_stream(o.read_range(copy_split(*r), rows), out); });
-    };
-  }
+  if (has(caps, FERRY_CAP_DEST_VERIFY_READ)) set_verify_read<B>(vt);
   return vt;
 }
 
