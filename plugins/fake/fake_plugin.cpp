@@ -276,18 +276,24 @@ class FakeFilter : public ferry::Transform {
   int64_t drop_every_;
 };
 
-// Reads `batches` batches from its input and returns: a component that (wrongly) stops reading
-// early, for the executor's "input left unread" check.
+// Reads `batches` batches from its input and returns: with a small number, a component that
+// (wrongly) stops reading early, for the executor's "input left unread" check. It counts the
+// pause/resume hooks the host calls in the metrics "pauses" and "resumes".
 class FakeTake : public ferry::Component {
  public:
-  explicit FakeTake(const ferry::CreateContext& ctx) : batches_(ctx.config.get_int("batches", 1)) {}
+  explicit FakeTake(const ferry::CreateContext& ctx)
+      : host_(ctx.host), batches_(ctx.config.get_int("batches", 1)) {}
   void run() override {
     for (int64_t i = 0; i < batches_; ++i) {
       if (context().inputs().at(0).pull().is_end()) return;
+      host_.metric_add("batches_read", 1);
     }
   }
+  void pause() override { host_.metric_add("pauses", 1); }
+  void resume() override { host_.metric_add("resumes", 1); }
 
  private:
+  ferry::Host host_;
   int64_t batches_;
 };
 

@@ -191,6 +191,36 @@ TEST_F(TaskRunnerTest, AStageThatLeavesItsInputUnreadFailsTheTask) {
   EXPECT_EQ(st.stages[0].state, StageState::Stopped);
 }
 
+TEST_F(TaskRunnerTest, PauseAndResumeCallTheComponentsHooks) {
+  auto t = copy_task(1, 3000);
+  t.source.fields["hold_after_rows"] = int_field(500);
+  t.source.fields["release_file"] = str_field((dir_ / "release").string());
+  auto take_all = stage("full-import-write", "fake-take", {"full-import"});
+  take_all.config["batches"] = int_field(1000000);  // reads everything
+  t.stages[1] = take_all;
+  auto runner = runner_for(t);
+  runner->start();
+  auto metric = [&](const char* name) {
+    const auto st = runner->status();
+    const auto it = st.stages[1].metrics.find(name);
+    return it == st.stages[1].metrics.end() ? 0.0 : it->second;
+  };
+  // Once fake-take has read a batch it is inside run() (so the host can call its hooks), and the
+  // reader holds after 500 rows, so both are still running when the task is paused.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (metric("batches_read") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_GE(metric("batches_read"), 1);
+  runner->pause();
+  EXPECT_EQ(metric("pauses"), 1);
+  EXPECT_EQ(metric("resumes"), 0);
+  std::ofstream(dir_ / "release").put('x');
+  runner->resume();
+  EXPECT_EQ(metric("resumes"), 1);
+  ASSERT_EQ(runner->wait(), TaskState::Completed) << runner->status().error;
+}
+
 TEST_F(TaskRunnerTest, EveryStageGetsItsOwnDirectory) {
   auto t = copy_task(1, 10);
   task_ = t;
