@@ -161,4 +161,10 @@ expect_exit 1 "$FERRYD" --config "$WORK/refuse.toml" --list-plugins
 expect_text "dup-a 1.0.0  ABI 1.0  kinds: source"
 expect_text "refused: $(cd "$BROKEN/duplicate" && pwd -P)/ferry-dup-b.so: plugin 'dup-b' 2.0.0: component 'dup' (source) is already provided by plugin 'dup-a' 1.0.0"
 pass "--list-plugins lists what loaded, names what was refused, and exits 1"
+# The annotated example in config/ stays valid (with this build's plugin directory).
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+sed -e "s|^plugin_dir = .*|plugin_dir = \"$PLUGINS\"|" -e "s|^data_dir = .*|data_dir = \"$WORK/ex\"|" \
+  "$ROOT/config/ferryd.example.toml" >"$WORK/example.toml"
+expect_exit 0 "$FERRYD" --config "$WORK/example.toml" --check-config
+pass "config/ferryd.example.toml passes --check-config"
 echo "all ferryd CLI checks passed"
