@@ -45,6 +45,12 @@ class BatchBuilder {
     return b;
   }
 
+  // Change mode: adds a table the batch's records may refer to; returns its index.
+  uint32_t add_table(SharedTable table) {
+    tables_.push_back(std::move(table));
+    return static_cast<uint32_t>(tables_.size() - 1);
+  }
+
   void add_cell(std::string_view value, uint8_t flags = 0) {
     data_.append(value);
     offsets_.push_back(data_.size());
