@@ -1,7 +1,5 @@
 #include "catalog.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <ferry/sdk/error.hpp>
 
 #include <algorithm>
@@ -16,103 +14,20 @@ namespace ferry::mysql {
 
 // ---- selection ------------------------------------------------------------------------------
 
-bool glob_match(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
-
 bool is_system_schema(std::string_view s) {
   return s == "mysql" || s == "information_schema" || s == "performance_schema" || s == "sys";
 }
 
-namespace {
-
-bool rule_matches(std::string_view rule, std::string_view schema, std::string_view table) {
-  const auto dot = rule.find('.');
-  if (dot == std::string_view::npos) return glob_match(rule, schema);
-  return glob_match(rule.substr(0, dot), schema) && glob_match(rule.substr(dot + 1), table);
-}
-
-}  // namespace
-
 bool Selection::matches(std::string_view schema, std::string_view table) const {
-  if (is_system_schema(schema)) return false;
-  const bool in = include.empty() || std::any_of(include.begin(), include.end(), [&](auto& r) {
-                    return rule_matches(r, schema, table);
-                  });
-  if (!in) return false;
-  return std::none_of(exclude.begin(), exclude.end(),
-                      [&](auto& r) { return rule_matches(r, schema, table); });
+  return !is_system_schema(schema) && common::Selection::matches(schema, table);
 }
 
 bool Selection::may_match_schema(std::string_view schema) const {
-  if (is_system_schema(schema)) return false;
-  if (std::any_of(exclude.begin(), exclude.end(), [&](auto& r) {
-        return r.find('.') == std::string::npos && glob_match(r, schema);
-      })) {
-    return false;
-  }
-  return include.empty() || std::any_of(include.begin(), include.end(), [&](auto& r) {
-           const auto dot = r.find('.');
-           return glob_match(std::string_view(r).substr(0, dot), schema);
-         });
+  return !is_system_schema(schema) && common::Selection::may_match_schema(schema);
 }
 
 Selection parse_selection(const char* json) {
-  Selection s;
-  if (json == nullptr || *json == '\0') return s;
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json);
-  } catch (const std::exception& e) {
-    fail(FERRY_INVALID_ARGUMENT, std::string("object selection is not valid JSON: ") + e.what());
-  }
-  if (doc.is_null()) return s;
-  if (!doc.is_object()) fail(FERRY_INVALID_ARGUMENT, "object selection must be a JSON object");
-  auto list = [&](const char* key, std::vector<std::string>& out) {
-    if (!doc.contains(key)) return;
-    const auto& v = doc[key];
-    if (v.is_string()) {
-      out.push_back(v.get<std::string>());
-      return;
-    }
-    if (!v.is_array()) {
-      fail(FERRY_INVALID_ARGUMENT,
-           std::string("object selection: '") + key + "' must be a string or a list of strings");
-    }
-    for (const auto& e : v) {
-      if (!e.is_string()) {
-        fail(FERRY_INVALID_ARGUMENT,
-             std::string("object selection: '") + key + "' must hold only strings");
-      }
-      out.push_back(e.get<std::string>());
-    }
-  };
-  list("include", s.include);
-  list("exclude", s.exclude);
-  for (const auto& [k, v] : doc.items()) {
-    (void)v;
-    if (k != "include" && k != "exclude") {
-      fail(FERRY_INVALID_ARGUMENT,
-           "object selection: unknown key '" + k + "' (known: include, exclude)");
-    }
-  }
-  return s;
+  return Selection(common::parse_selection(json));
 }
 
 // ---- types ----------------------------------------------------------------------------------
@@ -519,10 +434,7 @@ Catalog read_catalog(Connection& conn, const Selection& selection) {
   for (const auto& t : cat.tables) used.insert(t.schema);
   for (const auto& v : cat.views) used.insert(v.schema);
   std::erase_if(cat.schemas, [&](const std::string& sc) {
-    if (used.count(sc)) return false;
-    return !std::any_of(selection.include.begin(), selection.include.end(), [&](auto& r) {
-      return r.find('.') == std::string::npos && glob_match(r, sc);
-    }) && !selection.include.empty();
+    return !used.count(sc) && !selection.include.empty() && !selection.includes_whole_schema(sc);
   });
   return cat;
 }

@@ -7,24 +7,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "connection.hpp"
+#include "selection.hpp"
 
 namespace ferry::mysql {
 
-// Object selection: `db.table` wildcard rules (`*` any run, `?` one character). A rule without a
-// dot selects a whole database. Empty include = everything (system databases never).
-struct Selection {
-  std::vector<std::string> include, exclude;
+// Object selection (plugins/common/selection.hpp) that never selects a system database.
+struct Selection : common::Selection {
+  Selection() = default;
+  explicit Selection(common::Selection s) : common::Selection(std::move(s)) {}
   bool matches(std::string_view schema, std::string_view table) const;
   bool may_match_schema(std::string_view schema) const;
 };
-// From the JSON a source receives ({"include":[...],"exclude":[...]}, NULL/empty = everything);
-// a malformed document is FERRY_INVALID_ARGUMENT naming what is wrong.
 Selection parse_selection(const char* json);
-
-bool glob_match(std::string_view pattern, std::string_view text);
+using common::glob_match;
 bool is_system_schema(std::string_view schema);
 
 // Reads every selected table and view. Temporary tables never appear.

@@ -145,15 +145,25 @@ std::string upper_prefix(std::string_view sql, size_t n) {
   return out;
 }
 
-// The table a DDL statement is about: "ALTER TABLE [db.]t ...", "CREATE TABLE ...", etc.
-// Empty names when the statement names no single table.
-std::pair<std::string, std::string> ddl_object(std::string_view sql, const std::string& db) {
+// The tables a DDL statement is about: "ALTER TABLE [db.]t ...", "CREATE [TEMPORARY] TABLE",
+// "DROP TABLE a, b", "RENAME TABLE a TO b", "TRUNCATE [TABLE] t", "CREATE [UNIQUE] INDEX i ON
+// t", "DROP INDEX i ON t". Statements about no table (GRANT, FLUSH, ANALYZE, CREATE USER...)
+// give none and are not replicated.
+struct DdlObject {
+  std::vector<std::pair<std::string, std::string>> tables;
+  bool truncate = false;
+  bool rename = false;
+};
+
+DdlObject ddl_object(std::string_view sql, const std::string& db) {
+  DdlObject out;
   std::string s(sql);
-  auto skip_ws = [&](size_t& i) {
+  size_t i = 0;
+  auto skip_ws = [&] {
     while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
   };
-  auto word = [&](size_t& i) {
-    skip_ws(i);
+  auto word = [&] {
+    skip_ws();
     std::string w;
     if (i < s.size() && s[i] == '`') {
       ++i;
@@ -180,30 +190,62 @@ std::pair<std::string, std::string> ddl_object(std::string_view sql, const std::
     for (auto& ch : w) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return w;
   };
-  size_t i = 0;
-  const std::string verb = up(word(i));
-  if (verb != "ALTER" && verb != "CREATE" && verb != "DROP" && verb != "RENAME" &&
-      verb != "TRUNCATE") {
-    return {};
+  auto name = [&] {
+    std::string first = word();
+    skip_ws();
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      return std::make_pair(first, word());
+    }
+    return std::make_pair(db, first);
+  };
+  auto if_exists = [&] {
+    const size_t save = i;
+    if (up(word()) == "IF") {
+      if (up(word()) == "NOT") word();
+    } else {
+      i = save;
+    }
+  };
+  const std::string verb = up(word());
+  std::string w = up(word());
+  while (w == "TEMPORARY" || w == "ONLINE" || w == "IGNORE" || w == "OR" || w == "REPLACE" ||
+         w == "UNIQUE" || w == "FULLTEXT" || w == "SPATIAL") {
+    w = up(word());
   }
-  std::string w = up(word(i));
-  while (w == "TEMPORARY" || w == "ONLINE" || w == "IGNORE" || w == "OR" || w == "REPLACE") {
-    w = up(word(i));
+  if (w == "INDEX" && (verb == "CREATE" || verb == "DROP")) {
+    if_exists();
+    word();  // the index name
+    if (up(word()) != "ON") return out;
+    out.tables.push_back(name());
+    return out;
   }
-  if (w != "TABLE") return {};
-  size_t save = i;
-  if (up(word(i)) == "IF") {
-    if (up(word(i)) == "NOT") word(i);  // IF NOT EXISTS / IF EXISTS
-  } else {
-    i = save;
+  if (verb == "TRUNCATE") {
+    out.truncate = true;
+    if (w != "TABLE") {
+      i = 0;
+      word();  // "TRUNCATE t": the word after TRUNCATE was the table name itself
+    }
+    out.tables.push_back(name());
+    return out;
   }
-  std::string first = word(i);
-  skip_ws(i);
-  if (i < s.size() && s[i] == '.') {
+  if (w != "TABLE" || (verb != "ALTER" && verb != "CREATE" && verb != "DROP" && verb != "RENAME")) {
+    return out;
+  }
+  out.rename = verb == "RENAME";
+  if_exists();
+  for (;;) {
+    out.tables.push_back(name());
+    skip_ws();
+    if (out.rename) {
+      if (up(word()) != "TO") break;
+      out.tables.push_back(name());
+      skip_ws();
+    }
+    if (verb == "CREATE" || verb == "ALTER" || i >= s.size() || s[i] != ',') break;
     ++i;
-    return {first, word(i)};
   }
-  return {db, first};
+  return out;
 }
 
 }  // namespace
@@ -251,6 +293,7 @@ class BinlogStream : public BatchStream {
   const std::optional<Table>& history(const std::string& schema, const std::string& table);
   void on_rows(const bl::RowsEvent& rows, const bl::Header& h);
   void begin_if_needed(const bl::Header& h);
+  void on_ddl(const bl::Query& q, const bl::Header& h);
   void commit(const bl::Header& h);
   // Adds one record unless it is among the first `skip_records_` of the transaction (already
   // delivered before a reconnect). Returns false when skipped.
@@ -287,6 +330,7 @@ class BinlogStream : public BatchStream {
   bool in_txn_ = false;         // between BEGIN/GTID and COMMIT/XID
   bool begin_emitted_ = false;  // a BEGIN record went out for the open transaction
   bool standalone_ = false;     // MariaDB GTID flagged standalone (DDL): no BEGIN follows
+  bool maria_group_ = false;    // inside a MariaDB GTID event group
   uint64_t txn_records_ = 0;    // records of the open transaction delivered (incl. BEGIN)
   uint64_t skip_records_ = 0;   // of the first transaction after (re)connect, already delivered
   uint64_t txn_seq_ = 0;
@@ -294,6 +338,10 @@ class BinlogStream : public BatchStream {
 
   std::unordered_map<uint64_t, TableState> maps_;
   std::map<std::pair<std::string, std::string>, std::optional<Table>> history_;
+  // The batch table of each history entry (one per table until its history changes).
+  std::map<std::pair<std::string, std::string>, SharedTable> refs_;
+  std::chrono::steady_clock::time_point last_return_ = std::chrono::steady_clock::now();
+  int64_t last_commit_us_ = 0;
 
   std::optional<BatchBuilder> out_;
   std::map<const TableRefHolder*, uint32_t> batch_tables_;
@@ -386,6 +434,12 @@ void BinlogStream::disconnect() {
 void BinlogStream::fail_fetch() {
   const unsigned code = mysql_errno(dump_->get());
   const std::string msg = mysql_error(dump_->get());
+  if (code == 0 && rpl_ && rpl_->error_no != 0) {
+    // Connector/C's own event handling failed (not the network): retrying repeats it.
+    fail(FERRY_INTERNAL, settings_.connect.where() + ": binlog stream at " + boundary_.display() +
+                             ": the client library failed on an event: " + rpl_->error_msg +
+                             " (error " + std::to_string(rpl_->error_no) + ")");
+  }
   const std::string where = settings_.connect.where() + ": binlog stream at " + boundary_.display();
   if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG) {  // 1236
     if (msg.find("Could not find first log file") != std::string::npos ||
@@ -446,6 +500,12 @@ void BinlogStream::on_table_map(const bl::TableMap& tm) {
   }
   if (bl::has_full_metadata(tm)) {
     st.info = bl::columns_from_metadata(tm);
+    // The event's own column names decide: a history entry of the same shape but other
+    // columns (the table changed later) must not relabel the values.
+    for (size_t i = 0; hist_ok && i < n; ++i) {
+      hist_ok = st.info[i].name == hist->columns[i].name &&
+                st.info[i].is_unsigned == ((hist->columns[i].flags & FERRY_COLUMN_UNSIGNED) != 0);
+    }
     TableSchema ts;
     if (hist_ok) {
       ts = schema_of(*hist);
@@ -499,7 +559,9 @@ void BinlogStream::on_table_map(const bl::TableMap& tm) {
       }
       st.info.push_back(std::move(ci));
     }
-    st.ref = make_table(schema_of(*hist));
+    auto& ref = refs_[{tm.schema, tm.table}];
+    if (!ref) ref = make_table(schema_of(*hist));
+    st.ref = ref;
   }
   maps_[tm.table_id] = std::move(st);
 }
@@ -520,8 +582,8 @@ bool BinlogStream::count_record() {
 void BinlogStream::begin_if_needed(const bl::Header& h) {
   if (begin_emitted_) return;
   begin_emitted_ = true;
-  ++txn_seq_;
   if (count_record()) {
+    ++txn_seq_;  // not again for a BEGIN delivered before a reconnect
     const auto pos = in_txn_position().encode();
     out().add_record(FERRY_OP_BEGIN, FERRY_NO_TABLE, FERRY_NO_ROW, FERRY_NO_ROW, txn_seq_,
                      static_cast<int64_t>(h.timestamp) * 1000000, pos);
@@ -533,15 +595,26 @@ void BinlogStream::commit(const bl::Header& h) {
   boundary_.pos = h.next_pos;
   boundary_.gtid = gtid_state();
   boundary_.index = 0;
+  last_commit_us_ = static_cast<int64_t>(h.timestamp) * 1000000;
+  const auto now = std::chrono::steady_clock::now();
   if (begin_emitted_) {
     const auto pos = boundary_.encode();
     out().add_record(FERRY_OP_COMMIT, FERRY_NO_TABLE, FERRY_NO_ROW, FERRY_NO_ROW, txn_seq_,
-                     static_cast<int64_t>(h.timestamp) * 1000000, pos);
+                     last_commit_us_, pos);
+    flush_now_ = true;
+  } else if (now - last_heartbeat_out_ >= std::chrono::seconds(1)) {
+    // Transactions of other tables move the position too: say so about once a second, so a
+    // consumer's checkpoint follows even when none of its tables change.
+    last_heartbeat_out_ = now;
+    out().add_record(FERRY_OP_HEARTBEAT, FERRY_NO_TABLE, FERRY_NO_ROW, FERRY_NO_ROW, 0,
+                     last_commit_us_, boundary_.encode());
     flush_now_ = true;
   }
+  maps_.clear();  // a TABLE_MAP is valid for its own transaction only
   in_txn_ = false;
   begin_emitted_ = false;
   standalone_ = false;
+  maria_group_ = false;
   txn_records_ = 0;
   skip_records_ = 0;
   txn_start_ = boundary_;
@@ -640,7 +713,7 @@ void BinlogStream::handle(std::span<const uint8_t> raw) {
       // Nothing of interest since the boundary: the position a consumer may checkpoint.
       const auto pos = boundary_.encode();
       out().add_record(FERRY_OP_HEARTBEAT, FERRY_NO_TABLE, FERRY_NO_ROW, FERRY_NO_ROW, 0,
-                       static_cast<int64_t>(h.timestamp) * 1000000, pos);
+                       last_commit_us_, pos);  // heartbeats carry no time of their own
       flush_now_ = true;
       return;
     }
@@ -654,62 +727,43 @@ void BinlogStream::handle(std::span<const uint8_t> raw) {
       gtid_[g.domain_id] = std::to_string(g.domain_id) + "-" + std::to_string(h.server_id) + "-" +
                            std::to_string(g.seq_no);
       in_txn_ = true;
+      maria_group_ = true;
       standalone_ = g.standalone;
       txn_start_ = boundary_;
       return;
     }
     case bl::QUERY_EVENT: {
       const bl::Query q = bl::parse_query(ev, *fde_);
-      const std::string head = upper_prefix(q.sql, 16);
-      if (head.rfind("BEGIN", 0) == 0 || head.rfind("XA START", 0) == 0) {
+      const std::string head = upper_prefix(q.sql, 24);
+      auto starts = [&](const char* w) { return head.rfind(w, 0) == 0; };
+      if (starts("BEGIN")) {
         in_txn_ = true;
         return;
       }
-      if (head.rfind("COMMIT", 0) == 0 || head.rfind("XA COMMIT", 0) == 0 ||
-          head.rfind("XA END", 0) == 0 || head.rfind("XA PREPARE", 0) == 0) {
-        if (head.rfind("COMMIT", 0) == 0 || head.rfind("XA COMMIT", 0) == 0) commit(h);
-        return;
-      }
-      if (head.rfind("ROLLBACK", 0) == 0) {
-        // A transaction on a non-transactional table rolled back: its rows are in the binlog
-        // and were applied on the source; treat it as committed.
+      if (starts("COMMIT")) {
         commit(h);
         return;
       }
-      if (head.rfind("SAVEPOINT", 0) == 0) return;
-      // DDL (or another statement logged as a query): the history of the table it names is
-      // stale from here (all of it, when the statement names no single table).
-      auto [schema, table] = ddl_object(q.sql, q.schema);
-      if (!table.empty() && head.rfind("RENAME", 0) != 0) {
-        history_.erase({schema, table});
-      } else {
-        history_.clear();
+      if (starts("SAVEPOINT")) return;
+      if (starts("XA ") || starts("ROLLBACK")) {
+        // XA transactions are prepared and resolved later (possibly rolled back), and a logged
+        // ROLLBACK [TO SAVEPOINT] means rows of a mixed transactional/non-transactional
+        // transaction were undone: delivering their rows would be wrong, skipping them too.
+        fail(FERRY_NOT_SUPPORTED,
+             "binlog at " + file_ + ":" + std::to_string(h.next_pos) + ": '" + q.sql.substr(0, 60) +
+                 "': XA transactions and rolled-back mixed-engine transactions cannot be "
+                 "replicated exactly by ferry yet; avoid them on the source during migration");
       }
-      const bool is_truncate = head.rfind("TRUNCATE", 0) == 0;
-      const bool selected = !schema.empty()
-                                ? selection_.matches(schema, table)
-                                : (!q.schema.empty() && selection_.may_match_schema(q.schema));
-      in_txn_ = true;
-      if (selected) {
-        begin_if_needed(h);
-        if (count_record()) {
-          BatchBuilder& b = out();
-          TableSchema ts;
-          ts.schema = schema.empty() ? q.schema : schema;
-          ts.name = table;
-          const uint32_t t = b.add_table(make_table(std::move(ts)));
-          batch_tables_.clear();  // the DDL's table entry is not the row table of that name
-          uint64_t first = FERRY_NO_ROW;
-          if (!is_truncate) {
-            first = b.next_cell();
-            b.add_cell(q.sql);
-          }
-          b.add_record(is_truncate ? FERRY_OP_TRUNCATE : FERRY_OP_DDL, t, FERRY_NO_ROW, first,
-                       txn_seq_, static_cast<int64_t>(h.timestamp) * 1000000,
-                       in_txn_position().encode());
-        }
+      if (starts("INSERT") || starts("UPDATE") || starts("DELETE") || starts("REPLACE") ||
+          starts("LOAD") || starts("CALL")) {
+        fail(FERRY_DATA_LOSS,
+             "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+                 ": a data change logged as a statement ('" + q.sql.substr(0, 60) +
+                 "'): a session wrote with binlog_format STATEMENT or MIXED. ferry reads row "
+                 "events only; set binlog_format = ROW globally, keep applications from "
+                 "changing it, and restart the migration from a new snapshot.");
       }
-      commit(h);  // DDL commits implicitly
+      on_ddl(q, h);
       return;
     }
     case bl::XID_EVENT:
@@ -727,12 +781,73 @@ void BinlogStream::handle(std::span<const uint8_t> raw) {
       in_txn_ = true;
       on_rows(bl::parse_rows(ev, *fde_), h);
       return;
+    case bl::INCIDENT_EVENT:
+      fail(FERRY_DATA_LOSS, "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+                                ": the source logged an INCIDENT (changes were lost on the "
+                                "source's side); the change stream cannot continue exactly. "
+                                "Restart the migration from a new snapshot.");
+    case bl::XA_PREPARE_LOG_EVENT:
+      fail(FERRY_NOT_SUPPORTED, "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+                                    ": XA PREPARE: XA transactions cannot be replicated by "
+                                    "ferry yet; avoid them on the source during migration");
+    case bl::PARTIAL_UPDATE_ROWS_EVENT:
+      fail(FERRY_NOT_SUPPORTED,
+           "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+               ": a partial JSON update (binlog_row_value_options = PARTIAL_JSON): set "
+               "binlog_row_value_options = '' on the source");
+    case bl::TRANSACTION_PAYLOAD_EVENT:
+      fail(FERRY_NOT_SUPPORTED, "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+                                    ": a compressed transaction (binlog_transaction_compression "
+                                    "= ON): turn it off on the source");
+    case bl::QUERY_COMPRESSED_EVENT:
+      fail(FERRY_NOT_SUPPORTED, "binlog at " + file_ + ":" + std::to_string(h.next_pos) +
+                                    ": a compressed event (log_bin_compress = ON): turn it off "
+                                    "on the source");
     default:
       if (h.type >= 166 && h.type <= 171) {
         (void)bl::parse_rows(ev, *fde_);  // throws the clear "compressed rows" error
       }
       return;  // GTID_LIST, BINLOG_CHECKPOINT, ANNOTATE_ROWS, PREVIOUS_GTIDS, ...
   }
+}
+
+void BinlogStream::on_ddl(const bl::Query& q, const bl::Header& h) {
+  const DdlObject obj = ddl_object(q.sql, q.schema);
+  // The schema history of the tables the statement names is stale from here (all of it when
+  // it names none we can tell).
+  if (obj.tables.empty() || obj.rename) {
+    history_.clear();
+  } else {
+    for (const auto& t : obj.tables) history_.erase(t);
+  }
+  refs_.clear();
+  bool selected = false;
+  for (const auto& [sc, tb] : obj.tables) selected |= selection_.matches(sc, tb);
+  in_txn_ = true;
+  if (selected) {
+    begin_if_needed(h);
+    if (count_record()) {
+      BatchBuilder& b = out();
+      TableSchema ts;
+      ts.schema = obj.tables.front().first;
+      ts.name = obj.tables.front().second;
+      const uint32_t t = b.add_table(make_table(std::move(ts)));
+      batch_tables_.clear();  // the DDL's table entry is not the row table of that name
+      uint64_t first = FERRY_NO_ROW;
+      if (!obj.truncate) {
+        first = b.next_cell();
+        b.add_cell(q.sql);
+      }
+      b.add_record(obj.truncate ? FERRY_OP_TRUNCATE : FERRY_OP_DDL, t, FERRY_NO_ROW, first,
+                   txn_seq_, static_cast<int64_t>(h.timestamp) * 1000000,
+                   in_txn_position().encode());
+    }
+  } else if (obj.tables.empty()) {
+    host_.debug("binlog: statement not replicated (not table DDL): " + q.sql.substr(0, 80));
+  }
+  // DDL commits implicitly — except in a MariaDB GTID group that is not standalone
+  // (CREATE TABLE ... SELECT: its rows and XID follow in the same group).
+  if (!maria_group_ || standalone_) commit(h);
 }
 
 void BinlogStream::reconnect_or_fail(const Error& e) {
@@ -753,7 +868,7 @@ void BinlogStream::reconnect_or_fail(const Error& e) {
     try {
       // Resume at the last transaction boundary; the open transaction's records delivered so
       // far are recognised by their count and not delivered again.
-      skip_records_ = txn_records_;
+      skip_records_ = std::max(skip_records_, txn_records_);
       txn_records_ = 0;
       begin_emitted_ = false;
       connect();
@@ -772,11 +887,15 @@ OwnedBatch BinlogStream::next() {
   flush_now_ = false;
   for (;;) {
     if (host_.cancelled()) fail(FERRY_CANCELLED, "stopped");
-    if (out_ && (rows_in_batch_ >= settings_.change_batch_rows ||
-                 out_->data_bytes() >= settings_.batch_bytes || (flush_now_ && !data_pending()))) {
+    if (out_ &&
+        (rows_in_batch_ >= settings_.change_batch_rows ||
+         out_->data_bytes() >= settings_.batch_bytes ||
+         (flush_now_ && (!data_pending() || std::chrono::steady_clock::now() - last_return_ >=
+                                                std::chrono::milliseconds(100))))) {
       if (!out_->empty()) {
         OwnedBatch b = OwnedBatch::from(std::move(*out_));
         out_.reset();
+        last_return_ = std::chrono::steady_clock::now();
         return b;
       }
     }

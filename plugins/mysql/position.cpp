@@ -32,8 +32,13 @@ std::string BinlogPosition::display() const {
 }
 
 Bytes BinlogPosition::encode() const {
+  // MySQL prints GTID sets with ",\n" between server UUIDs: no whitespace in a field.
+  std::string g;
+  for (char c : gtid) {
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') g += c;
+  }
   std::string s(kMagic);
-  s += file + "\n" + std::to_string(pos) + "\n" + gtid + "\n" + std::to_string(index);
+  s += file + "\n" + std::to_string(pos) + "\n" + g + "\n" + std::to_string(index);
   return to_bytes(s);
 }
 

@@ -69,7 +69,12 @@ std::shared_ptr<Connection> MysqlSource::reader() {
     // A stream still holds the old connection (or it broke): take a fresh one. An open
     // snapshot transaction does not survive this.
     if (reader_ && snapshot_open_ && reader_->broken()) {
+      // Sticky until snapshot_position() opens a new one: reading the remaining splits in
+      // fresh snapshots would not match the position the change stream starts from.
+      snapshot_lost_ = true;
       snapshot_open_ = false;
+    }
+    if (snapshot_lost_) {
       fail(FERRY_UNAVAILABLE, settings_.connect.where() +
                                   ": the connection holding the consistent snapshot was lost; "
                                   "the snapshot must be opened again");
@@ -290,6 +295,7 @@ BinlogPosition start_snapshot(Connection& conn) {
 }  // namespace
 
 Position MysqlSource::snapshot_position() {
+  snapshot_lost_ = false;  // a new snapshot replaces a lost one
   auto conn = reader();
   if (snapshot_open_) {
     conn->exec("COMMIT");
@@ -467,12 +473,21 @@ std::unique_ptr<BatchStream> MysqlSource::open_changes(const Position& from) {
 
 // ---- verification ---------------------------------------------------------------------------
 
+// Verification reads the current data on a connection of its own: the reader may hold a
+// snapshot transaction from snapshot_position().
+std::shared_ptr<Connection> MysqlSource::verifier() {
+  if (!verifier_ || verifier_->broken() || verifier_.use_count() > 1) {
+    verifier_ = std::make_shared<Connection>(settings_.connect);
+  }
+  return verifier_;
+}
+
 Checksum MysqlSource::checksum(const Split& range, const std::string& spec) {
-  return range_checksum(*reader(), range, spec);
+  return range_checksum(*verifier(), range, spec);
 }
 
 std::unique_ptr<BatchStream> MysqlSource::read_range(const Split& range, uint32_t batch_rows) {
-  return range_reader(reader(), range, batch_rows);
+  return range_reader(verifier(), range, batch_rows);
 }
 
 }  // namespace ferry::mysql

@@ -54,6 +54,7 @@ class MysqlSource : public Source {
  private:
   // The connection snapshot and catalog reads use; reopened when a stream cancelled it.
   std::shared_ptr<Connection> reader();
+  std::shared_ptr<Connection> verifier();
   const Table& table(const std::string& schema, const std::string& name);
   SharedTable table_ref(const std::string& schema, const std::string& name);
 
@@ -61,7 +62,9 @@ class MysqlSource : public Source {
   std::string task_id_;
   SourceSettings settings_;
   std::shared_ptr<Connection> reader_;
+  std::shared_ptr<Connection> verifier_;
   bool snapshot_open_ = false;  // snapshot_position() opened a transaction on reader_
+  bool snapshot_lost_ = false;  // its connection broke: only a new snapshot_position() helps
   Selection selection_;         // from the last discover(); everything by default
   std::map<std::pair<std::string, std::string>, Table> tables_;
   std::map<std::pair<std::string, std::string>, SharedTable> refs_;

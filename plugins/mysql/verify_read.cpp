@@ -70,8 +70,16 @@ std::string canonical_sql(const Column& c) {
     case FERRY_TYPE_DECIMAL:
     case FERRY_TYPE_DATE:
       return "CAST(" + id + " AS CHAR)";
+    case FERRY_TYPE_CHAR:
+    case FERRY_TYPE_VARCHAR:
+    case FERRY_TYPE_TEXT:
+    case FERRY_TYPE_ENUM:
+    case FERRY_TYPE_SET:
+      // Hash the UTF-8 of the text whatever the column's charset (CHAR(31) makes the row
+      // text binary, so nothing is converted implicitly).
+      return "CONVERT(" + id + " USING utf8mb4)";
     default:
-      return id;  // text (converted to utf8mb4 by the session), bytes, ENUM / SET labels
+      return id;  // bytes
   }
 }
 

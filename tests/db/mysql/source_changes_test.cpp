@@ -270,6 +270,78 @@ TEST_F(MysqlSourceTest, ReconnectInsideATransactionDeliversEveryRowOnce) {
   EXPECT_TRUE(logged) << "the kill did not reach the stream";
 }
 
+// A position inside a transaction resumes after the records it covers, even when the stream
+// loses its connection while it is still skipping them.
+TEST_F(MysqlSourceTest, ResumeInsideATransactionSkipsWhatWasDelivered) {
+  admin->exec("CREATE TABLE t (id INT PRIMARY KEY)");
+  auto src = source({{"change_batch_rows", int64_t{10}}});
+  src->source().discover(only_this_db());
+  const Position from = current_position(*admin);
+  admin->exec("INSERT INTO t SELECT seq FROM seq_1_to_100");
+  Bytes mid;
+  {
+    auto stream = src->source().open_changes(from);
+    const auto cs = read_changes(stream, [](const std::vector<Change>& c) {
+      return MysqlSourceTest::count_ops(c, FERRY_OP_INSERT) == 30;
+    });
+    mid = cs.back().position;  // after BEGIN + 30 rows
+  }
+  EXPECT_EQ(decode(mid).index, 31u);
+  auto again = source({{"change_batch_rows", int64_t{10}}});
+  again->source().discover(only_this_db());
+  auto stream = again->source().open_changes(Position{mid, ""});
+  kill_dump_threads(*admin);  // before the stream has skipped anything
+  const auto cs = read_changes(stream, [](const std::vector<Change>& c) {
+    return !c.empty() && c.back().op == FERRY_OP_COMMIT;
+  });
+  std::vector<std::string> ids;
+  for (const auto& c : cs) {
+    if (c.op == FERRY_OP_INSERT) ids.push_back(*c.after[0]);
+    EXPECT_NE(c.op, FERRY_OP_BEGIN) << "the BEGIN was delivered before";
+  }
+  ASSERT_EQ(ids.size(), 70u);
+  EXPECT_EQ(ids.front(), "31");
+  EXPECT_EQ(ids.back(), "100");
+}
+
+TEST_F(MysqlSourceTest, TruncateWithoutTheTableKeywordNamesItsTable) {
+  admin->exec("CREATE TABLE tt (id INT PRIMARY KEY)");
+  auto src = source();
+  src->source().discover(only_this_db());
+  const Position from = current_position(*admin);
+  admin->exec("INSERT INTO tt VALUES (1)");
+  admin->exec("TRUNCATE tt");
+  auto stream = src->source().open_changes(from);
+  const auto cs = read_changes(stream, [](const std::vector<Change>& c) {
+    return MysqlSourceTest::count_ops(c, FERRY_OP_TRUNCATE) == 1;
+  });
+  EXPECT_EQ(cs.back().table, db + ".tt");
+}
+
+TEST_F(MysqlSourceTest, XaTransactionsAreRefusedNotGuessed) {
+  admin->exec("CREATE TABLE x (id INT PRIMARY KEY)");
+  auto src = source();
+  src->source().discover(only_this_db());
+  const Position from = current_position(*admin);
+  admin->exec("XA START 'ferry-test'");
+  admin->exec("INSERT INTO x VALUES (5)");
+  admin->exec("XA END 'ferry-test'");
+  admin->exec("XA PREPARE 'ferry-test'");
+  admin->exec("XA ROLLBACK 'ferry-test'");
+  auto stream = src->source().open_changes(from);
+  try {
+    for (int i = 0; i < 100; ++i) {
+      for (const auto& c : changes_of(stream.next().get())) {
+        ASSERT_NE(c.op, FERRY_OP_COMMIT) << "a rolled-back XA transaction was delivered";
+      }
+    }
+    FAIL() << "an XA transaction went unnoticed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), FERRY_NOT_SUPPORTED) << e.what();
+    EXPECT_NE(std::string(e.what()).find("XA"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(MysqlSourceTest, PurgedBinlogIsAClearDataLossError) {
   admin->exec("CREATE TABLE p (id INT PRIMARY KEY)");
   const Position old = current_position(*admin);
