@@ -1,69 +1,20 @@
 #include "key_range.hpp"
 
+#include "literal.hpp"
+
 #include <ferry/sdk/error.hpp>
 
 #include <algorithm>
 
 namespace ferry::mysql {
 
-namespace {
-
-bool is_number(std::string_view v) {
-  if (v.empty()) return false;
-  size_t i = v[0] == '-' ? 1 : 0;
-  bool digits = false, dot = false;
-  for (; i < v.size(); ++i) {
-    if (v[i] >= '0' && v[i] <= '9') {
-      digits = true;
-    } else if (v[i] == '.' && !dot) {
-      dot = true;
-    } else {
-      return false;
-    }
-  }
-  return digits;
-}
-
-const char* kHex = "0123456789ABCDEF";
-
-}  // namespace
-
 std::string key_literal(const Connection& conn, const Column& c, std::string_view v) {
-  switch (c.type) {
-    case FERRY_TYPE_BOOL:
-    case FERRY_TYPE_INT8:
-    case FERRY_TYPE_INT16:
-    case FERRY_TYPE_INT24:
-    case FERRY_TYPE_INT32:
-    case FERRY_TYPE_INT64:
-    case FERRY_TYPE_DECIMAL:
-    case FERRY_TYPE_YEAR:
-    case FERRY_TYPE_BIT:
-      if (!is_number(v)) {
-        fail(FERRY_INVALID_ARGUMENT, "key column " + quote_ident(c.name) + ": '" +
-                                         std::string(v.substr(0, 64)) + "' is not a number");
-      }
-      return std::string(v);
-    case FERRY_TYPE_BINARY:
-    case FERRY_TYPE_VARBINARY:
-    case FERRY_TYPE_BLOB: {
-      std::string out = "X'";
-      for (unsigned char ch : v) {
-        out += kHex[ch >> 4];
-        out += kHex[ch & 15];
-      }
-      return out + "'";
-    }
-    case FERRY_TYPE_TIMESTAMP:
-    case FERRY_TYPE_TIMESTAMPTZ: {
-      std::string s(v);
-      if (!s.empty() && s.back() == 'Z') s.pop_back();
-      if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
-      return conn.quote(s);
-    }
-    default:
-      return conn.quote(v);
-  }
+  // The destination's literal rules (literal.hpp), so a key bound and a written value are
+  // spelled alike; ValueSite needs the C view of the column.
+  const detail::ColumnViews view(std::vector<Column>{c});
+  std::string out;
+  append_sql_literal(out, conn, ValueSite{"", "split key", *view.ptrs[0]}, v);
+  return out;
 }
 
 std::string key_list(const std::vector<const Column*>& key) {
