@@ -1,0 +1,58 @@
+// The PostgreSQL catalog from pg_catalog: schemas, tables (partitioned ones reported as such;
+// their partitions are read through them), columns with their types normalized to the SDK's
+// type set, keys, indexes, foreign keys, CHECK constraints, views, comments.
+#pragma once
+
+#include <ferry/sdk/catalog.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "connection.hpp"
+#include "pg_values.hpp"
+#include "selection.hpp"
+
+namespace ferry::pg {
+
+// Object selection (plugins/common/selection.hpp) that never selects a system schema.
+struct Selection : common::Selection {
+  Selection() = default;
+  explicit Selection(common::Selection s) : common::Selection(std::move(s)) {}
+  bool matches(std::string_view schema, std::string_view table) const;
+  bool may_match_schema(std::string_view schema) const;
+};
+Selection parse_selection(const char* json);
+bool is_system_schema(std::string_view schema);
+
+// A table as the connector works with it: the SDK description plus what reading needs.
+struct PgTable {
+  Table table;
+  uint32_t oid = 0;
+  char relkind = 'r';               // 'r' table, 'p' partitioned
+  char replica_identity = 'd';      // relreplident: d default, n nothing, f full, i index
+  int64_t pages = 0;                // relpages (partitioned: the largest partition's)
+  std::vector<uint32_t> type_oids;  // per column
+  std::vector<int32_t> typmods;
+  std::vector<Decoder> decoders;  // per column: PostgreSQL text → canonical
+};
+
+struct PgCatalog {
+  Catalog catalog;
+  std::vector<PgTable> tables;  // same order as catalog.tables
+};
+
+// The type catalog (enums, domains, arrays) every decoder needs.
+TypeCatalog read_types(Connection& conn);
+
+PgCatalog read_catalog(Connection& conn, const Selection& selection, const TypeCatalog& types);
+std::optional<PgTable> read_table(Connection& conn, const std::string& schema,
+                                  const std::string& table, const TypeCatalog& types);
+
+// The split key: the primary key, else the first unique index on NOT NULL plain columns
+// (no expression, no predicate); empty when there is none.
+std::vector<std::string> chunk_key(const PgTable& table);
+
+}  // namespace ferry::pg
