@@ -583,6 +583,12 @@ bool scalar_to_canonical(Form form, std::string_view text, std::string& out, std
     case Form::AsIs:
       out += text;
       return true;
+    case Form::CharTrim: {
+      size_t n = text.size();
+      while (n > 0 && text[n - 1] == ' ') --n;
+      out += text.substr(0, n);
+      return true;
+    }
     case Form::Bool:
       bool_to_canonical(text, out);
       return true;
@@ -647,7 +653,7 @@ constexpr Builtin kBuiltins[] = {
     {oid::kMacaddr, Form::AsIs, FERRY_TYPE_MACADDR},
     {oid::kCidr, Form::AsIs, FERRY_TYPE_CIDR},
     {oid::kInet, Form::AsIs, FERRY_TYPE_INET},
-    {oid::kBpchar, Form::AsIs, FERRY_TYPE_CHAR},
+    {oid::kBpchar, Form::CharTrim, FERRY_TYPE_CHAR},
     {oid::kVarchar, Form::AsIs, FERRY_TYPE_VARCHAR},
     {oid::kDate, Form::Date, FERRY_TYPE_DATE},
     {oid::kTime, Form::Time, FERRY_TYPE_TIME},

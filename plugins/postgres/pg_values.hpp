@@ -116,7 +116,8 @@ enum class Form : uint8_t {
   TimeTz,       // 08:30:00+02 → 8:30:00+02:00
   Interval,     // pure time → [-]H:MM:SS[.f]; with a year/month/day part: not representable
   Bit,          // bit(n ≤ 64) → unsigned decimal
-  Array         // → JSON array of the elements' canonical forms
+  Array,        // → JSON array of the elements' canonical forms
+  CharTrim      // char(n): without its trailing pad spaces (CHAR is compared padded anyway)
 };
 
 struct Decoder {

@@ -98,25 +98,28 @@ std::string key_range_predicate(const Connection& conn, const PgTable& table,
     }
     idx.push_back(i);
   }
-  std::string cols = "(";
+  // One column compares as itself; several as a row value, which PostgreSQL turns into an
+  // index range on the key.
+  const bool single = idx.size() == 1;
+  std::string cols = single ? "" : "(";
   for (size_t j = 0; j < idx.size(); ++j) {
     cols += (j ? ", " : "") + quote_ident(table.table.columns[idx[j]].name);
   }
-  cols += ")";
+  if (!single) cols += ")";
   auto tuple = [&](const std::vector<std::string>& values) {
     if (values.size() != idx.size()) {
       fail(FERRY_INVALID_ARGUMENT, "a key range of " + std::to_string(values.size()) +
                                        " values for a key of " + std::to_string(idx.size()) +
                                        " columns");
     }
-    std::string t = "ROW(";
+    std::string t = single ? "" : "ROW(";
     for (size_t j = 0; j < idx.size(); ++j) {
       const Column& c = table.table.columns[idx[j]];
       const std::string site = table.table.schema + "." + table.table.name + "." + c.name;
       t += (j ? ", " : "") + conn.literal(to_pg_text(encoder_for(c, site), values[j])) +
            "::" + c.native_type;
     }
-    return t + ")";
+    return single ? t : t + ")";
   };
   std::string out;
   if (lower) out += cols + " >= " + tuple(*lower);

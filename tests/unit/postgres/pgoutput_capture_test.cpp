@@ -98,7 +98,7 @@ Row row1() {
           "inf",
           "1.7976931348623157e+308",
           "1",
-          "ab   ",
+          "ab",  // char(5): canonical CHAR has no pad
           "h\xc3\xa9llo \xf0\x9f\x98\x80",
           "line1\nline2\ttab \\ \"q\" 's",
           std::string("\x00\xff\x0a\x5c", 4),
@@ -139,7 +139,7 @@ Row row2(const char* id) {
           "nan",
           "-0",
           "0",
-          "     ",
+          "",  // char(5) of spaces: canonical CHAR has no pad
           "",
           "",
           "",

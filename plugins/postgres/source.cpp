@@ -1,0 +1,482 @@
+#include "source.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+#include "changes.hpp"
+#include "pgoutput.hpp"
+#include "snapshot.hpp"
+#include "verify_read.hpp"
+
+namespace ferry::pg {
+
+std::string default_object_name(const std::string& task_id) {
+  std::string out = "ferry_";
+  for (unsigned char c : task_id) {
+    out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
+  }
+  return out.substr(0, 63);
+}
+
+SourceSettings SourceSettings::from_config(const Config& config, const std::string& task_id) {
+  SourceSettings s;
+  s.connect = ConnectOptions::from_config(config, "source");
+  s.slot = config.get_string("slot", "");
+  if (s.slot.empty()) s.slot = default_object_name(task_id);
+  s.publication = config.get_string("publication", "");
+  if (s.publication.empty()) s.publication = default_object_name(task_id);
+  for (const std::string* name : {&s.slot, &s.publication}) {
+    const bool ok = !name->empty() && name->size() <= 63 &&
+                    std::all_of(name->begin(), name->end(), [](unsigned char c) {
+                      return std::islower(c) || std::isdigit(c) || c == '_';
+                    });
+    if (!ok) {
+      fail(FERRY_INVALID_ARGUMENT,
+           "source: slot and publication names must be 1-63 characters "
+           "of a-z, 0-9 and _, got '" +
+               *name + "'");
+    }
+  }
+  const int64_t bytes = config.get_int("batch_bytes", 8 << 20);
+  if (bytes < 4096 || bytes > (1LL << 31)) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "source: batch_bytes must be 4096-2147483648, got " + std::to_string(bytes));
+  }
+  s.batch_bytes = static_cast<size_t>(bytes);
+  const int64_t rows = config.get_int("change_batch_rows", 1000);
+  if (rows < 1 || rows > 1000000) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "source: change_batch_rows must be 1-1000000, got " + std::to_string(rows));
+  }
+  s.change_batch_rows = static_cast<uint32_t>(rows);
+  const int64_t dead = config.get_int("dead_after_s", 10);
+  if (dead < 2 || dead > 3600) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "source: dead_after_s must be 2-3600, got " + std::to_string(dead));
+  }
+  s.dead_after_s = static_cast<unsigned>(dead);
+  s.reconnect_attempts =
+      static_cast<unsigned>(std::clamp<int64_t>(config.get_int("reconnect_attempts", 10), 0, 1000));
+  return s;
+}
+
+// ---- positions ------------------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kPosMagic = "pg-pos-v1\n";
+constexpr std::string_view kSplitMagic = "pg-split-v1\n";
+
+uint64_t parse_u64(std::string_view v, const char* what) {
+  uint64_t n = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+    fail(FERRY_INVALID_ARGUMENT, std::string("malformed ") + what + ": '" + std::string(v) + "'");
+  }
+  return n;
+}
+
+std::vector<std::string_view> lines(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0;;) {
+    const auto nl = s.find('\n', at);
+    out.push_back(s.substr(at, nl == std::string_view::npos ? nl : nl - at));
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Bytes WalPosition::encode() const {
+  return to_bytes(std::string(kPosMagic) + format_lsn(lsn) + "\n" + std::to_string(index));
+}
+
+WalPosition WalPosition::decode(const uint8_t* data, size_t len) {
+  std::string_view s(reinterpret_cast<const char*>(data), len);
+  if (s.substr(0, kPosMagic.size()) != kPosMagic) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "not a PostgreSQL WAL position (was it saved by another connector?)");
+  }
+  const auto parts = lines(s.substr(kPosMagic.size()));
+  if (parts.size() != 2) fail(FERRY_INVALID_ARGUMENT, "malformed PostgreSQL WAL position");
+  WalPosition p;
+  p.lsn = parse_lsn(parts[0]);
+  p.index = parse_u64(parts[1], "PostgreSQL WAL position");
+  return p;
+}
+
+std::string WalPosition::display() const {
+  return format_lsn(lsn) + (index ? "+" + std::to_string(index) : std::string());
+}
+
+int PgSource::compare_positions(const Bytes& a, const Bytes& b) {
+  const WalPosition x = WalPosition::decode(a.data(), a.size());
+  const WalPosition y = WalPosition::decode(b.data(), b.size());
+  if (x.lsn != y.lsn) return x.lsn < y.lsn ? -1 : 1;
+  if (x.index != y.index) return x.index < y.index ? -1 : 1;
+  return 0;
+}
+
+std::string PgSource::describe_position(const Bytes& position) {
+  return WalPosition::decode(position.data(), position.size()).display();
+}
+
+// ---- instance -------------------------------------------------------------------------------
+
+PgSource::PgSource(const CreateContext& ctx)
+    : host_(ctx.host), settings_(SourceSettings::from_config(ctx.config, ctx.task_id)) {}
+
+PgSource::~PgSource() = default;
+
+std::shared_ptr<Connection> PgSource::reader() {
+  if (reader_ && !reader_->broken() && reader_.use_count() > 1) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "the previous stream of this source instance is still open: read it to the end or "
+         "release it before opening another (one stream per instance)");
+  }
+  if (!reader_ || reader_->broken()) reader_ = std::make_shared<Connection>(settings_.connect);
+  return reader_;
+}
+
+const TypeCatalog& PgSource::types() {
+  if (!types_) types_ = read_types(*reader());
+  return *types_;
+}
+
+const PgTable& PgSource::table(const std::string& schema, const std::string& name) {
+  auto key = std::make_pair(schema, name);
+  auto it = tables_.find(key);
+  if (it == tables_.end()) {
+    auto t = read_table(*reader(), schema, name, types());
+    if (!t) {
+      fail(FERRY_INVALID_ARGUMENT,
+           settings_.connect.where() + ": table " + qualified(schema, name) + " does not exist");
+    }
+    it = tables_.emplace(key, std::move(*t)).first;
+  }
+  return it->second;
+}
+
+// ---- precheck -------------------------------------------------------------------------------
+
+namespace {
+nlohmann::json item(const std::string& name, const std::string& status, const std::string& detail,
+                    const std::string& fix = "") {
+  return {{"item", name}, {"status", status}, {"detail", detail}, {"fix", fix}};
+}
+}  // namespace
+
+std::string PgSource::precheck() {
+  nlohmann::json out = nlohmann::json::array();
+  std::shared_ptr<Connection> conn;
+  try {
+    conn = reader();
+  } catch (const Error& e) {
+    out.push_back(item("connect", "failed", e.what(),
+                       "check host, port, user, password and database of the task's source"));
+    return out.dump();
+  }
+  out.push_back(item("connect", "passed",
+                     conn->options().where() + " PostgreSQL " +
+                         conn->query_value("SHOW server_version").value_or("?")));
+  const std::string wal = conn->query_value("SHOW wal_level").value_or("");
+  out.push_back(wal == "logical"
+                    ? item("wal_level", "passed", "logical")
+                    : item("wal_level", "failed", "wal_level is " + wal + ": no logical decoding",
+                           "ALTER SYSTEM SET wal_level = logical, then restart the server"));
+  const auto role = conn->query(
+      "SELECT rolreplication OR rolsuper, rolsuper FROM pg_roles WHERE rolname = current_user");
+  const bool repl = !role.empty() && role.rows[0][0] == "t";
+  out.push_back(repl ? item("privilege_replication", "passed", "the role may replicate")
+                     : item("privilege_replication", "failed",
+                            "the role lacks REPLICATION: no slot, no change stream",
+                            "ALTER ROLE <ferry user> REPLICATION"));
+  const auto slots = conn->query(
+      "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM "
+      "pg_replication_slots)");
+  const long free_slots = std::stol(slots.rows.at(0)[0].value_or("0"));
+  const auto mine = conn->query(
+      "SELECT active, wal_status FROM pg_replication_slots WHERE slot_name = $1", {settings_.slot});
+  if (!mine.empty()) {
+    const std::string status = mine.rows[0][1].value_or("");
+    out.push_back(status == "lost"
+                      ? item("replication_slot", "failed",
+                             "slot " + settings_.slot +
+                                 " has lost WAL it needs (wal_status "
+                                 "lost): the change stream has a gap",
+                             "release the task and start it again from a new snapshot")
+                      : item("replication_slot", "passed",
+                             "slot " + settings_.slot + " exists (wal_status " + status + ")"));
+  } else {
+    out.push_back(free_slots > 0
+                      ? item("replication_slot", "passed",
+                             std::to_string(free_slots) + " free replication slot(s)")
+                      : item("replication_slot", "failed", "no free replication slot",
+                             "raise max_replication_slots (restart) or drop an unused slot"));
+  }
+  // Tables whose UPDATE / DELETE cannot be replicated: no primary key and no usable replica
+  // identity (PostgreSQL then even refuses those statements on the source once published).
+  const auto bad = conn->query(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND "
+      "c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog','information_schema') AND "
+      "n.nspname NOT LIKE 'pg_%' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT "
+      "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))) "
+      "ORDER BY 1, 2");
+  std::vector<std::string> names;
+  for (const auto& r : bad.rows) {
+    const std::string s = r[0].value_or(""), t = r[1].value_or("");
+    const bool selected = selected_.empty() ? selection_.matches(s, t)
+                                            : std::find(selected_.begin(), selected_.end(),
+                                                        std::make_pair(s, t)) != selected_.end();
+    if (selected) names.push_back(qualified(s, t));
+  }
+  if (names.empty()) {
+    out.push_back(item("replica_identity", "passed", "every table can carry UPDATE and DELETE"));
+  } else {
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < 10; ++i) list += (i ? ", " : "") + names[i];
+    if (names.size() > 10) list += " and " + std::to_string(names.size() - 10) + " more";
+    out.push_back(item("replica_identity", "failed",
+                       std::to_string(names.size()) +
+                           " table(s) without a primary key or "
+                           "replica identity: " +
+                           list,
+                       "add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL"));
+  }
+  return out.dump();
+}
+
+// ---- catalog --------------------------------------------------------------------------------
+
+Catalog PgSource::discover(const std::string& selection_json) {
+  selection_ = parse_selection(selection_json.c_str());
+  types_.reset();  // enums and domains may have changed
+  PgCatalog cat = read_catalog(*reader(), selection_, types());
+  selected_.clear();
+  for (auto& t : cat.tables) {
+    selected_.emplace_back(t.table.schema, t.table.name);
+    tables_[{t.table.schema, t.table.name}] = std::move(t);
+  }
+  return std::move(cat.catalog);
+}
+
+// ---- snapshot -------------------------------------------------------------------------------
+
+Position PgSource::snapshot_position() {
+  if (selected_.empty()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "snapshot_position: no table selected (call discover() with "
+         "the task's selection first)");
+  }
+  auto conn = reader();
+  // The publication exists before the slot: pgoutput decides what to publish with the catalog
+  // as of each change, so changes made before the publication would be left out.
+  std::string tables;
+  for (const auto& [s, t] : selected_) tables += (tables.empty() ? "" : ", ") + qualified(s, t);
+  const bool exists =
+      conn->query("SELECT 1 FROM pg_publication WHERE pubname = $1", {settings_.publication})
+          .rows.size() == 1;
+  if (exists) {
+    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) + " SET TABLE " + tables);
+  } else {
+    conn->exec("CREATE PUBLICATION " + quote_ident(settings_.publication) + " FOR TABLE " + tables +
+               " WITH (publish_via_partition_root = true)");
+  }
+  if (conn->query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", {settings_.slot})
+          .rows.size() == 1) {
+    fail(FERRY_INVALID_ARGUMENT,
+         settings_.connect.where() + ": replication slot " + settings_.slot +
+             " already exists: this task already has a change stream position. Resume the task "
+             "from its checkpoint, or release it (which drops the slot) to start over.");
+  }
+  snapshot_conn_ = std::make_unique<Connection>(settings_.connect, true);
+  Rows r = snapshot_conn_->query("CREATE_REPLICATION_SLOT " + quote_ident(settings_.slot) +
+                                 " LOGICAL pgoutput EXPORT_SNAPSHOT");
+  // slot_name, consistent_point, snapshot_name, output_plugin
+  WalPosition p;
+  p.lsn = parse_lsn(r.rows.at(0).at(1).value_or("0/0"));
+  snapshot_name_ = r.rows.at(0).at(2).value_or("");
+  host_.info("replication slot " + settings_.slot + " created at " + p.display() + ", snapshot " +
+             snapshot_name_ + " exported");
+  return Position{p.encode(), p.display()};
+}
+
+namespace {
+
+struct SplitBounds {
+  std::string snapshot;
+  int64_t page_lo = -1, page_hi = -1;  // ctid page range [lo, hi), -1 = open
+
+  Bytes encode() const {
+    return to_bytes(std::string(kSplitMagic) + snapshot + "\n" + std::to_string(page_lo) + "\n" +
+                    std::to_string(page_hi));
+  }
+  static SplitBounds decode(const Bytes& b) {
+    std::string_view s(reinterpret_cast<const char*>(b.data()), b.size());
+    SplitBounds out;
+    if (s.substr(0, kSplitMagic.size()) != kSplitMagic) return out;  // a key range only
+    const auto parts = lines(s.substr(kSplitMagic.size()));
+    if (parts.size() != 3) fail(FERRY_INVALID_ARGUMENT, "malformed PostgreSQL split");
+    out.snapshot = std::string(parts[0]);
+    out.page_lo = std::stoll(std::string(parts[1]));
+    out.page_hi = std::stoll(std::string(parts[2]));
+    return out;
+  }
+};
+
+}  // namespace
+
+std::vector<Split> PgSource::plan_splits(const TableSchema& ref, uint64_t target_rows) {
+  const PgTable& t = table(ref.schema, ref.name);
+  if (target_rows == 0) target_rows = 100000;
+  const auto key = chunk_key(t);
+  Split whole;
+  whole.schema = t.table.schema;
+  whole.table = t.table.name;
+  whole.row_estimate = t.table.row_estimate;
+  whole.key_columns = key;
+  whole.display = "whole table";
+  SplitBounds wb;
+  wb.snapshot = snapshot_name_;
+  whole.bounds = wb.encode();
+  const int64_t est = std::max<int64_t>(t.table.row_estimate, 0);
+  if (static_cast<uint64_t>(est) <= target_rows + target_rows / 2) return {whole};
+
+  std::vector<Split> out;
+  if (key.empty()) {
+    // No key: ranges of heap pages (ctid), read with TID range scans. Only the source can read
+    // such a split (no engine-neutral key range).
+    if (t.relkind != 'r' || t.pages <= 1) return {whole};
+    const int64_t rows_per_page = std::max<int64_t>(1, est / t.pages);
+    const int64_t pages = std::max<int64_t>(1, static_cast<int64_t>(target_rows) / rows_per_page);
+    for (int64_t lo = 0; lo < t.pages; lo += pages) {
+      Split s = whole;
+      SplitBounds b;
+      b.snapshot = snapshot_name_;
+      b.page_lo = lo;
+      b.page_hi = lo + pages >= t.pages ? -1 : lo + pages;  // the last one is open-ended
+      s.bounds = b.encode();
+      s.row_estimate = rows_per_page * pages;
+      s.display = "ctid pages [" + std::to_string(lo) + ", " +
+                  (b.page_hi < 0 ? std::string("end") : std::to_string(b.page_hi)) + ")";
+      out.push_back(std::move(s));
+      if (b.page_hi < 0) break;
+    }
+    return out;
+  }
+
+  // Walk the key's index: the (target_rows+1)-th key from the current lower bound starts the
+  // next split (one index scan in total).
+  auto conn = reader();
+  std::vector<size_t> idx;
+  std::string cols;
+  for (const auto& k : key) {
+    for (size_t i = 0; i < t.table.columns.size(); ++i) {
+      if (t.table.columns[i].name == k) idx.push_back(i);
+    }
+    cols += (cols.empty() ? "" : ", ") + quote_ident(k);
+  }
+  std::vector<std::vector<std::string>> bounds;
+  std::optional<std::vector<std::string>> lower;
+  for (;;) {
+    if (host_.cancelled()) fail(FERRY_CANCELLED, "stopped while planning splits");
+    Rows r = conn->query("SELECT " + cols + " FROM " + qualified(t.table.schema, t.table.name) +
+                         " WHERE " + key_range_predicate(*conn, t, key, lower, std::nullopt) +
+                         " ORDER BY " + cols + " LIMIT 1 OFFSET " + std::to_string(target_rows));
+    if (r.empty()) break;
+    std::vector<std::string> b;
+    for (size_t j = 0; j < idx.size(); ++j) {
+      std::string v, why;
+      if (!to_canonical(t.decoders[idx[j]], r.rows[0][j].value_or(""), v, &why)) {
+        fail(FERRY_NOT_SUPPORTED, "key column " + quote_ident(key[j]) + ": " + why);
+      }
+      b.push_back(std::move(v));
+    }
+    bounds.push_back(b);
+    lower = std::move(b);
+  }
+  auto show = [](const std::vector<std::string>& v) {
+    std::string s = "(";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i].substr(0, 40);
+    return s + ")";
+  };
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    Split s = whole;
+    s.row_estimate = est / static_cast<int64_t>(bounds.size() + 1);
+    if (i > 0) s.lower = bounds[i - 1];
+    if (i < bounds.size()) s.upper = bounds[i];
+    s.display = "(" + cols + ")" + (s.lower ? " >= " + show(*s.lower) : std::string()) +
+                (s.lower && s.upper ? " AND" : "") +
+                (s.upper ? " < " + show(*s.upper) : std::string());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::unique_ptr<BatchStream> PgSource::open_snapshot(const Split& split, uint32_t batch_rows) {
+  const PgTable& t = table(split.schema, split.table);
+  const SplitBounds b = SplitBounds::decode(split.bounds);
+  auto conn = reader();
+  std::string where;
+  if (!split.key_columns.empty() && (split.lower || split.upper)) {
+    where = key_range_predicate(*conn, t, split.key_columns, split.lower, split.upper);
+  } else if (b.page_lo >= 0 || b.page_hi >= 0) {
+    if (b.page_lo > 0) where = "ctid >= '(" + std::to_string(b.page_lo) + ",0)'::tid";
+    if (b.page_hi >= 0) {
+      where += (where.empty() ? "" : " AND ") + std::string("ctid < '(") +
+               std::to_string(b.page_hi) + ",0)'::tid";
+    }
+  }
+  // Each split in its own REPEATABLE READ transaction; with the slot's exported snapshot when
+  // the split carries one, so every split sees the database exactly at the slot's start.
+  conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    if (!b.snapshot.empty()) conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));
+  } catch (const Error& e) {
+    conn->exec("ROLLBACK");
+    fail(FERRY_UNAVAILABLE, std::string(e.what()) +
+                                " — the exported snapshot is gone (the connection that created "
+                                "the replication slot was closed); the full copy must start "
+                                "again from a new snapshot");
+  }
+  return std::make_unique<CopyRowStream>(conn, t, copy_select(t, where, ""), batch_rows,
+                                         settings_.batch_bytes, [conn] { conn->exec("COMMIT"); });
+}
+
+// ---- changes --------------------------------------------------------------------------------
+
+std::unique_ptr<BatchStream> PgSource::open_changes(const Position& from) {
+  if (from.empty()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "open_changes needs a position: the slot's consistent point "
+         "(snapshot_position) or a checkpoint");
+  }
+  const WalPosition p = WalPosition::decode(from.bytes.data(), from.bytes.size());
+  StreamSettings st;
+  st.change_batch_rows = settings_.change_batch_rows;
+  st.dead_after_s = settings_.dead_after_s;
+  st.reconnect_attempts = settings_.reconnect_attempts;
+  return open_pg_stream(settings_, st, host_, p, acked_);
+}
+
+void PgSource::ack(const Position& upto) {
+  const WalPosition p = WalPosition::decode(upto.bytes.data(), upto.bytes.size());
+  uint64_t cur = acked_->load();
+  while (p.lsn > cur && !acked_->compare_exchange_weak(cur, p.lsn)) {
+  }
+}
+
+// ---- verification ---------------------------------------------------------------------------
+
+Checksum PgSource::checksum(const Split& range, const std::string& spec) {
+  return range_checksum(*reader(), range, spec);
+}
+
+std::unique_ptr<BatchStream> PgSource::read_range(const Split& range, uint32_t batch_rows) {
+  return range_reader(reader(), range, batch_rows);
+}
+
+}  // namespace ferry::pg
