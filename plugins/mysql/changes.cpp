@@ -567,6 +567,7 @@ void BinlogStream::on_table_map(const bl::TableMap& tm) {
 }
 
 uint32_t BinlogStream::batch_table(const SharedTable& t) {
+  out();  // a new batch starts with no tables (and clears the index of the last one)
   auto it = batch_tables_.find(t.get());
   if (it != batch_tables_.end()) return it->second;
   const uint32_t idx = out().add_table(t);
