@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "changes.hpp"
 #include "pgoutput.hpp"
@@ -467,6 +469,30 @@ void PgSource::ack(const Position& upto) {
   uint64_t cur = acked_->load();
   while (p.lsn > cur && !acked_->compare_exchange_weak(cur, p.lsn)) {
   }
+}
+
+// The task is released: its slot (which would keep WAL forever) and its publication go.
+void PgSource::release() {
+  snapshot_conn_.reset();
+  auto conn = reader();
+  for (int i = 0;; ++i) {
+    Rows r = conn->query("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1",
+                         {settings_.slot});
+    if (r.empty()) break;
+    if (r.rows[0][0] == "f") {
+      conn->query("SELECT pg_drop_replication_slot($1)", {settings_.slot});
+      host_.info("replication slot " + settings_.slot + " dropped");
+      break;
+    }
+    // A walsender exits a moment after its client; one still streaming is another reader.
+    if (i >= 50) {
+      fail(FERRY_UNAVAILABLE, settings_.connect.where() + ": replication slot " + settings_.slot +
+                                  " is in use by server process " + r.rows[0][1].value_or("?") +
+                                  "; stop that reader, then release the task again");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  conn->exec("DROP PUBLICATION IF EXISTS " + quote_ident(settings_.publication));
 }
 
 // ---- verification ---------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class PgSource : public Source {
   std::unique_ptr<BatchStream> open_snapshot(const Split& split, uint32_t batch_rows) override;
   std::unique_ptr<BatchStream> open_changes(const Position& from) override;
   void ack(const Position& upto) override;
+  void release() override;
   int compare_positions(const Bytes& a, const Bytes& b) override;
   std::string describe_position(const Bytes& position) override;
   Checksum checksum(const Split& range, const std::string& spec) override;

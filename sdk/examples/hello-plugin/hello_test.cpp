@@ -43,8 +43,8 @@ ferry::SharedTable people() {
 TEST(HelloPlugin, Manifest) {
   const ferry_plugin_manifest* m = ferry_plugin_entry_v1();
   EXPECT_EQ(m->magic, FERRY_ABI_MAGIC);
-  EXPECT_EQ(m->abi_major, 1u);
-  EXPECT_EQ(m->abi_minor, 0u);
+  EXPECT_EQ(m->abi_major, static_cast<uint32_t>(FERRY_ABI_MAJOR));
+  EXPECT_EQ(m->abi_minor, static_cast<uint32_t>(FERRY_ABI_MINOR));  // the SDK it was built with
   EXPECT_STREQ(m->name, "hello");
   EXPECT_STREQ(m->version, "0.1.0");
   ASSERT_EQ(m->component_count, 2u);

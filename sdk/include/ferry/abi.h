@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 0
+#define FERRY_ABI_MINOR 1
 /* "FERRYPLG" little-endian; checked before anything else in the manifest is read. */
 #define FERRY_ABI_MAGIC 0x474C505952524546ULL
 #define FERRY_ENTRY_SYMBOL "ferry_plugin_entry_v1"
@@ -568,6 +568,10 @@ typedef struct ferry_source_vtable {
                            ferry_checksum* out);
   ferry_status (*read_range)(void* self, const ferry_split* range, uint32_t batch_rows,
                              ferry_stream* out);
+  /* Since ABI 1.1 (check FERRY_HAS_FIELD; NULL = nothing to release). Drops what the task holds
+   * on the source — a replication slot, a publication — when the task is released. Idempotent:
+   * releasing what is already gone is OK. */
+  ferry_status (*release)(void* self);
 } ferry_source_vtable;
 
 /* ---------------------------------------------------------------------------------------- */

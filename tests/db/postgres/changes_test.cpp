@@ -325,6 +325,26 @@ TEST_F(PgChangesTest, LargeTransactionStreamsWithBoundedMemory) {
   EXPECT_LT(peak - before, 48u * 1024) << "RSS grew by " << (peak - before) << " KiB";
 }
 
+TEST_F(PgChangesTest, ReleaseDropsTheSlotAndThePublication) {
+  admin->exec("CREATE TABLE rel (id int PRIMARY KEY)");
+  auto src = source();
+  src->source().discover(only_this_schema());
+  const Position at = src->source().snapshot_position();
+  {
+    auto stream = src->source().open_changes(at);
+    admin->exec("INSERT INTO rel VALUES (1)");
+    read_changes(stream,
+                 [](const std::vector<Change>& c) { return count(c, FERRY_OP_COMMIT) == 1; });
+  }
+  src->source().release();
+  EXPECT_EQ(admin->query("SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'")
+                .rows.size(),
+            0u);
+  EXPECT_EQ(admin->query("SELECT 1 FROM pg_publication WHERE pubname = '" + slot + "'").rows.size(),
+            0u);
+  src->source().release();  // nothing left: still fine
+}
+
 TEST_F(PgChangesTest, DroppedSlotIsAClearDataLossError) {
   admin->exec("CREATE TABLE d (id int PRIMARY KEY)");
   auto src = source();

@@ -218,7 +218,7 @@ static_assert(offsetof(ferry_error_sink, struct_size) == 0);
 static_assert(offsetof(ferry_error_sink, reserved) == 4);
 static_assert(offsetof(ferry_error_sink, ctx) == 8);
 static_assert(offsetof(ferry_error_sink, set) == 16);
-static_assert(sizeof(ferry_source_vtable) == 120);
+static_assert(sizeof(ferry_source_vtable) == 128);
 static_assert(offsetof(ferry_source_vtable, struct_size) == 0);
 static_assert(offsetof(ferry_source_vtable, reserved) == 4);
 static_assert(offsetof(ferry_source_vtable, create) == 8);
@@ -235,6 +235,7 @@ static_assert(offsetof(ferry_source_vtable, compare_positions) == 88);
 static_assert(offsetof(ferry_source_vtable, describe_position) == 96);
 static_assert(offsetof(ferry_source_vtable, checksum) == 104);
 static_assert(offsetof(ferry_source_vtable, read_range) == 112);
+static_assert(offsetof(ferry_source_vtable, release) == 120);  // ABI 1.1
 static_assert(sizeof(ferry_destination_vtable) == 88);
 static_assert(offsetof(ferry_destination_vtable, struct_size) == 0);
 static_assert(offsetof(ferry_destination_vtable, reserved) == 4);

@@ -115,6 +115,11 @@ class SourceClient : public EndpointClient<ferry_source_vtable> {
     const ferry_position v = view_of(upto);
     call(FERRY_CALL(vt_, VT, ack, self_, &v), "ack");
   }
+  // Drops what the task holds on the source (ABI 1.1; a 1.0 plugin holds nothing to drop).
+  void release() {
+    if (!FERRY_HAS_FIELD(vt_, VT, release) || !vt_->release) return;
+    call(vt_->release(self_), "release");
+  }
   // < 0, 0, > 0 as `a` is before, at or after `b`.
   int compare_positions(const Bytes& a, const Bytes& b) {
     int32_t out = 0;

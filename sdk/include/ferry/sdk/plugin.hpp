@@ -66,6 +66,9 @@ class Source {
   virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/, uint32_t /*batch_rows*/) {
     not_supported("read_range");
   }
+  // Drops what the task holds on the source (slots, publications) when it is released; must
+  // succeed when there is nothing (left) to drop. ABI 1.1.
+  virtual void release() {}
   virtual std::string describe_position(const Bytes& position) {
     static const char* hex = "0123456789abcdef";
     std::string s;
@@ -320,6 +323,7 @@ ferry_source_vtable source_vtable(uint64_t caps) {
   vt.describe_position = [](void* s, const uint8_t* d, uint64_t n, ferry_buffer* out) {
     return guarded<B>(s, [&](B& o) { export_buffer(o.describe_position(Bytes(d, d + n)), out); });
   };
+  vt.release = [](void* s) { return guarded<B>(s, [&](B& o) { o.release(); }); };
   if (has(caps, FERRY_CAP_SOURCE_CATALOG)) {
     vt.discover = [](void* s, const char* sel, ferry_catalog* out) {
       return guarded<B>(s, [&](B& o) { export_catalog(o.discover(sel ? sel : ""), out); });
