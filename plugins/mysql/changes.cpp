@@ -707,7 +707,9 @@ void BinlogStream::handle(std::span<const uint8_t> raw) {
       return;
     }
     case bl::HEARTBEAT_LOG_EVENT: {
-      if (in_txn_) return;
+      // Not while resending a transaction partly delivered before a reconnect: a position at
+      // its start would deliver its first records again.
+      if (in_txn_ || skip_records_ > 0) return;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_heartbeat_out_ < std::chrono::seconds(1)) return;
       last_heartbeat_out_ = now;

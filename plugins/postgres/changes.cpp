@@ -130,6 +130,10 @@ void PgStream::connect() {
                                 "again from a new snapshot. (" +
                                 msg + ")");
     }
+    if (msg.find("is active for PID") != std::string::npos) {
+      // The walsender of a lost connection holds the slot until it notices: try again later.
+      fail(FERRY_UNAVAILABLE, msg);
+    }
     if (msg.find("can no longer get changes") != std::string::npos ||
         msg.find("invalidated") != std::string::npos) {
       fail(FERRY_DATA_LOSS, source_.connect.where() + ": replication slot " + source_.slot +
@@ -163,6 +167,7 @@ const PgStream::RelState& PgStream::relation(uint32_t oid) {
   auto it = rel_states_.find(oid);
   if (it != rel_states_.end()) return it->second;
   const Relation& r = relations_.get(oid);
+  if (meta_->broken()) meta_ = std::make_unique<Connection>(source_.connect);
   // Columns as the stream sends them (generated columns are not sent), types from their OIDs,
   // keys and nullability from the catalog.
   std::optional<PgTable> cat = read_table(*meta_, r.schema, r.name, types_);
@@ -192,9 +197,14 @@ const PgStream::RelState& PgStream::relation(uint32_t oid) {
         break;
       }
     }
+    // Rows are found by what the server sends as the old key: the replica identity. With
+    // USING INDEX that is the index's columns, whatever the primary key is.
     const bool has_pk = cat && !(cat->table.flags & FERRY_TABLE_NO_PRIMARY_KEY);
-    if (!has_pk && rc.key && r.replica_identity != ReplicaIdentity::Full) {
-      c.flags |= FERRY_COLUMN_IN_PRIMARY_KEY;  // the replica identity index
+    if (r.replica_identity == ReplicaIdentity::Index || !has_pk) {
+      c.flags &= ~static_cast<uint32_t>(FERRY_COLUMN_IN_PRIMARY_KEY);
+      if (rc.key && r.replica_identity != ReplicaIdentity::Full) {
+        c.flags |= FERRY_COLUMN_IN_PRIMARY_KEY;
+      }
     }
     if (!found) c.native_type = std::to_string(rc.type_oid);
     ts.columns.push_back(std::move(c));
@@ -304,7 +314,7 @@ void PgStream::handle(std::string_view data) {
     received_ = std::max(received_, k->wal_end);
     if (k->reply_requested) send_status(false);
     // Idle: everything committed before the server's position has been sent.
-    if (!in_txn_ && k->wal_end > boundary_ &&
+    if (!in_txn_ && skip_records_ == 0 && k->wal_end > boundary_ &&
         Clock::now() - last_heartbeat_ >= std::chrono::seconds(1)) {
       last_heartbeat_ = Clock::now();
       boundary_ = k->wal_end;
@@ -322,6 +332,8 @@ void PgStream::handle(std::string_view data) {
 OwnedBatch PgStream::next() {
   flush_now_ = false;
   unsigned attempts = 0;
+  // Silence is counted from now at the earliest: the consumer may have been away.
+  const Clock::time_point entered = Clock::now();
   for (;;) {
     if (host_.cancelled()) fail(FERRY_CANCELLED, "stopped");
     if (out_ && !out_->empty() &&
@@ -345,7 +357,7 @@ OwnedBatch PgStream::next() {
       const int n = PQgetCopyData(conn_->get(), &buf_, 1);
       if (n > 0) {
         handle(std::string_view(buf_, static_cast<size_t>(n)));
-        attempts = 0;
+        if (flush_now_) attempts = 0;  // progress: a transaction or a position went out
         // A batch goes out when the server has nothing more right now, after a COMMIT.
         continue;
       }
@@ -365,16 +377,17 @@ OwnedBatch PgStream::next() {
         last_return_ = Clock::now();
         return b;
       }
-      if (Clock::now() - last_heard_ > std::chrono::seconds(settings_.dead_after_s)) {
-        fail(FERRY_UNAVAILABLE, source_.connect.where() + ": no answer from the server for " +
-                                    std::to_string(settings_.dead_after_s) +
-                                    " s on the replication connection");
-      }
       pollfd p{};
       p.fd = PQsocket(conn_->get());
       p.events = POLLIN;
       ::poll(&p, 1, 200);
       if (PQconsumeInput(conn_->get()) == 0) conn_->raise("reading the replication stream");
+      if (!PQisBusy(conn_->get()) && Clock::now() - std::max(last_heard_, entered) >
+                                         std::chrono::seconds(settings_.dead_after_s)) {
+        fail(FERRY_UNAVAILABLE, source_.connect.where() + ": no answer from the server for " +
+                                    std::to_string(settings_.dead_after_s) +
+                                    " s on the replication connection");
+      }
     } catch (const Error& e) {
       if (e.status() != FERRY_UNAVAILABLE || attempts >= settings_.reconnect_attempts) throw;
       ++attempts;

@@ -132,7 +132,10 @@ std::string copy_select(const PgTable& t, const std::string& where, const std::s
   for (size_t i = 0; i < t.table.columns.size(); ++i) {
     sql += (i ? ", " : "") + quote_ident(t.table.columns[i].name);
   }
-  sql += " FROM " + qualified(t.table.schema, t.table.name);
+  // ONLY: a table with inheritance children is read as itself (the children are tables of
+  // their own); a partitioned table is read with its partitions.
+  sql += std::string(" FROM ") + (t.relkind == 'p' ? "" : "ONLY ") +
+         qualified(t.table.schema, t.table.name);
   if (!where.empty()) sql += " WHERE " + where;
   if (!order.empty()) sql += " ORDER BY " + order;
   return sql + ") TO STDOUT";

@@ -274,25 +274,39 @@ Position PgSource::snapshot_position() {
          "the task's selection first)");
   }
   auto conn = reader();
-  // The publication exists before the slot: pgoutput decides what to publish with the catalog
-  // as of each change, so changes made before the publication would be left out.
-  std::string tables;
-  for (const auto& [s, t] : selected_) tables += (tables.empty() ? "" : ", ") + qualified(s, t);
-  const bool exists =
-      conn->query("SELECT 1 FROM pg_publication WHERE pubname = $1", {settings_.publication})
-          .rows.size() == 1;
-  if (exists) {
-    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) + " SET TABLE " + tables);
-  } else {
-    conn->exec("CREATE PUBLICATION " + quote_ident(settings_.publication) + " FOR TABLE " + tables +
-               " WITH (publish_via_partition_root = true)");
-  }
   if (conn->query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", {settings_.slot})
           .rows.size() == 1) {
     fail(FERRY_INVALID_ARGUMENT,
          settings_.connect.where() + ": replication slot " + settings_.slot +
              " already exists: this task already has a change stream position. Resume the task "
              "from its checkpoint, or release it (which drops the slot) to start over.");
+  }
+  // The publication exists before the slot: pgoutput decides what to publish with the catalog
+  // as of each change, so changes made before the publication would be left out. ONLY: a table
+  // with inheritance children publishes (and is read as) itself; partitioned tables publish
+  // through their root. Unlogged tables cannot be published (the precheck names them).
+  std::string tables;
+  for (const auto& [sc, tb] : selected_) {
+    const PgTable& t = table(sc, tb);
+    if (t.table.flags & FERRY_TABLE_UNLOGGED) continue;
+    tables += std::string(tables.empty() ? "" : ", ") + (t.relkind == 'p' ? "" : "ONLY ") +
+              qualified(sc, tb);
+  }
+  if (tables.empty()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "snapshot_position: none of the selected tables can be "
+         "published (unlogged tables cannot)");
+  }
+  const bool exists =
+      conn->query("SELECT 1 FROM pg_publication WHERE pubname = $1", {settings_.publication})
+          .rows.size() == 1;
+  if (exists) {
+    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) + " SET TABLE " + tables);
+    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) +
+               " SET (publish_via_partition_root = true)");
+  } else {
+    conn->exec("CREATE PUBLICATION " + quote_ident(settings_.publication) + " FOR TABLE " + tables +
+               " WITH (publish_via_partition_root = true)");
   }
   snapshot_conn_ = std::make_unique<Connection>(settings_.connect, true);
   Rows r = snapshot_conn_->query("CREATE_REPLICATION_SLOT " + quote_ident(settings_.slot) +
@@ -385,9 +399,11 @@ std::vector<Split> PgSource::plan_splits(const TableSchema& ref, uint64_t target
   std::optional<std::vector<std::string>> lower;
   for (;;) {
     if (host_.cancelled()) fail(FERRY_CANCELLED, "stopped while planning splits");
-    Rows r = conn->query("SELECT " + cols + " FROM " + qualified(t.table.schema, t.table.name) +
-                         " WHERE " + key_range_predicate(*conn, t, key, lower, std::nullopt) +
-                         " ORDER BY " + cols + " LIMIT 1 OFFSET " + std::to_string(target_rows));
+    Rows r =
+        conn->query("SELECT " + cols + " FROM " + std::string(t.relkind == 'p' ? "" : "ONLY ") +
+                    qualified(t.table.schema, t.table.name) + " WHERE " +
+                    key_range_predicate(*conn, t, key, lower, std::nullopt) + " ORDER BY " + cols +
+                    " LIMIT 1 OFFSET " + std::to_string(target_rows));
     if (r.empty()) break;
     std::vector<std::string> b;
     for (size_t j = 0; j < idx.size(); ++j) {
@@ -436,8 +452,24 @@ std::unique_ptr<BatchStream> PgSource::open_snapshot(const Split& split, uint32_
   // the split carries one, so every split sees the database exactly at the slot's start.
   conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
-    if (!b.snapshot.empty()) conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));
+    if (!b.snapshot.empty()) {
+      conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));
+      // A table rewritten since the snapshot (ALTER ... TYPE, VACUUM FULL, CLUSTER) reads as
+      // empty in it: refuse rather than copy nothing.
+      if (t.relkind == 'r' &&
+          conn->query_value("SELECT relfilenode = pg_relation_filenode(oid) FROM pg_class WHERE "
+                            "oid = " +
+                            std::to_string(t.oid)) != "t") {
+        conn->exec("ROLLBACK");
+        fail(FERRY_DATA_LOSS,
+             settings_.connect.where() + ": table " + qualified(t.table.schema, t.table.name) +
+                 " was rewritten (ALTER TABLE ... TYPE, VACUUM FULL, CLUSTER...) after the "
+                 "snapshot was taken, so the snapshot cannot read it; start the full copy "
+                 "again from a new snapshot");
+      }
+    }
   } catch (const Error& e) {
+    if (e.status() == FERRY_DATA_LOSS) throw;
     conn->exec("ROLLBACK");
     fail(FERRY_UNAVAILABLE, std::string(e.what()) +
                                 " — the exported snapshot is gone (the connection that created "

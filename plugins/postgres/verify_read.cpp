@@ -195,6 +195,7 @@ Checksum range_checksum(Connection& conn, const PgTable& t, const Split& range,
   if (row.empty()) row = "''::bytea";
   const std::string sql = "SELECT count(*)::text, COALESCE(sum(('x' || substr(md5(" + row +
                           "), 1, 16))::bit(64)::bigint), 0)::text FROM " +
+                          (t.relkind == 'p' ? "" : "ONLY ") +
                           qualified(t.table.schema, t.table.name) + where_of(conn, t, range);
   Rows r;
   try {
@@ -247,7 +248,8 @@ std::unique_ptr<BatchStream> range_reader(std::shared_ptr<Connection> conn, cons
     // char(n) without its pad, as in the checksum.
     sql += t.decoders[i].type == FERRY_TYPE_CHAR ? c + "::text AS " + c : c;
   }
-  sql += " FROM " + qualified(t.table.schema, t.table.name) + where_of(*conn, t, range);
+  sql += std::string(" FROM ") + (t.relkind == 'p' ? "" : "ONLY ") +
+         qualified(t.table.schema, t.table.name) + where_of(*conn, t, range);
   if (!order.empty()) sql += " ORDER BY " + order;
   sql += ") TO STDOUT";
   return std::make_unique<CopyRowStream>(std::move(conn), t, sql, batch_rows, 8u << 20);

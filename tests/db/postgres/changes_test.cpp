@@ -279,8 +279,9 @@ TEST_F(PgChangesTest, ReconnectInsideATransactionDeliversEveryRowOnce) {
     for (auto& c : changes_of(b.get())) cs.push_back(std::move(c));
     if (!killed && count(cs, FERRY_OP_INSERT) >= 500) {
       admin->query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE "
-          "application_name = 'ferry'");
+          "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+          "slot_name = '" +
+          slot + "' AND active");
       killed = true;
     }
     ASSERT_LE(count(cs, FERRY_OP_INSERT), 20000u) << "rows delivered twice";
@@ -343,6 +344,80 @@ TEST_F(PgChangesTest, ReleaseDropsTheSlotAndThePublication) {
   EXPECT_EQ(admin->query("SELECT 1 FROM pg_publication WHERE pubname = '" + slot + "'").rows.size(),
             0u);
   src->source().release();  // nothing left: still fine
+}
+
+// REPLICA IDENTITY USING INDEX: rows are found by the identity index the server sends as the
+// old key, not by the primary key.
+TEST_F(PgChangesTest, ReplicaIdentityIndexIsTheRowKey) {
+  admin->exec("CREATE TABLE ri (id int PRIMARY KEY, email text NOT NULL, v int)");
+  admin->exec("CREATE UNIQUE INDEX ri_email ON ri (email)");
+  admin->exec("ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_email");
+  admin->exec("INSERT INTO ri VALUES (1, 'a@x', 1), (2, 'b@x', 2)");
+  auto src = source();
+  src->source().discover(only_this_schema());
+  const Position at = src->source().snapshot_position();
+  admin->exec("UPDATE ri SET id = 10 WHERE id = 1");
+  admin->exec("DELETE FROM ri WHERE id = 2");
+  auto stream = src->source().open_changes(at);
+  const auto cs = read_changes(stream, [](const std::vector<Change>& c) {
+    return count(c, FERRY_OP_DELETE) == 1 && c.back().op == FERRY_OP_COMMIT;
+  });
+  const Change* upd = nullptr;
+  const Change* del = nullptr;
+  for (const auto& c : cs) {
+    if (c.op == FERRY_OP_UPDATE) upd = &c;
+    if (c.op == FERRY_OP_DELETE) del = &c;
+  }
+  ASSERT_TRUE(upd && del);
+  EXPECT_EQ(upd->before[1], "a@x");  // the key that finds the row
+  EXPECT_EQ(upd->after[0], "10");
+  EXPECT_EQ(del->before[1], "b@x");
+}
+
+TEST_F(PgChangesTest, TableRewrittenAfterTheSnapshotIsRefusedNotReadEmpty) {
+  admin->exec("CREATE TABLE rw (id int PRIMARY KEY, v int)");
+  admin->exec("INSERT INTO rw SELECT g, g FROM generate_series(1, 100) g");
+  auto src = source();
+  const Catalog cat = src->source().discover(only_this_schema());
+  src->source().snapshot_position();
+  admin->exec("ALTER TABLE rw ALTER COLUMN v TYPE bigint");  // rewrites the table
+  const TableRefHolder ref(schema_of(cat.tables.at(0)));
+  const auto splits = src->source().plan_splits(*ref.ref(), 1000);
+  auto reader = source();
+  try {
+    read_all(reader->source().open_snapshot(splits.at(0), 100));
+    FAIL() << "a rewritten table was read under the old snapshot";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), FERRY_DATA_LOSS);
+    EXPECT_NE(std::string(e.what()).find("rewritten"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PgChangesTest, InheritanceChildrenAreTheirOwnTables) {
+  admin->exec("CREATE TABLE parent_t (id int PRIMARY KEY)");
+  admin->exec("CREATE TABLE child_t (extra int) INHERITS (parent_t)");
+  admin->exec("INSERT INTO parent_t VALUES (1)");
+  admin->exec("INSERT INTO child_t VALUES (2, 20)");
+  auto src = source();
+  const Catalog cat = src->source().discover(only_this_schema());
+  const Position at = src->source().snapshot_position();
+  for (const auto& t : cat.tables) {
+    const TableRefHolder ref(schema_of(t));
+    const auto rows = read_all(
+        src->source().open_snapshot(src->source().plan_splits(*ref.ref(), 1000).at(0), 100));
+    ASSERT_EQ(rows.size(), 1u) << t.name << " read rows of another table";
+  }
+  admin->exec("INSERT INTO child_t VALUES (3, 30)");
+  auto stream = src->source().open_changes(at);
+  const auto cs = read_changes(
+      stream, [](const std::vector<Change>& c) { return count(c, FERRY_OP_COMMIT) == 1; });
+  size_t inserts = 0;
+  for (const auto& c : cs) {
+    if (c.op != FERRY_OP_INSERT) continue;
+    ++inserts;
+    EXPECT_EQ(c.table, schema + ".child_t");
+  }
+  EXPECT_EQ(inserts, 1u);
 }
 
 TEST_F(PgChangesTest, DroppedSlotIsAClearDataLossError) {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "pg_fixture.hpp"
 
 namespace ferry::testing {
@@ -182,6 +184,29 @@ TEST_F(PgSourceTest, TypeMatrixSnapshotReproducesEveryValueExactly) {
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return std::stoi(*a[0]) < std::stoi(*b[0]); });
   check_pg_type_matrix(rows, cat.tables[0]);
+}
+
+TEST_F(PgSourceTest, PrecheckNamesTablesThatCannotReplicateUpdates) {
+  admin->exec("CREATE TABLE keyed (id int PRIMARY KEY)");
+  admin->exec("CREATE TABLE bare (a int)");
+  admin->exec("CREATE TABLE full_identity (a int)");
+  admin->exec("ALTER TABLE full_identity REPLICA IDENTITY FULL");
+  auto src = source();
+  src->source().discover(only_this_schema());
+  const auto report = nlohmann::json::parse(src->source().precheck());
+  std::map<std::string, nlohmann::json> items;
+  for (const auto& i : report) items[i["item"]] = i;
+  EXPECT_EQ(items["connect"]["status"], "passed");
+  EXPECT_EQ(items["wal_level"]["status"], "passed");
+  EXPECT_EQ(items["privilege_replication"]["status"], "passed");
+  EXPECT_EQ(items["replication_slot"]["status"], "passed");
+  ASSERT_EQ(items["replica_identity"]["status"], "failed");
+  const std::string detail = items["replica_identity"]["detail"];
+  EXPECT_NE(detail.find("bare"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("keyed"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("full_identity"), std::string::npos) << detail;
+  EXPECT_NE(std::string(items["replica_identity"]["fix"]).find("REPLICA IDENTITY FULL"),
+            std::string::npos);
 }
 
 }  // namespace
