@@ -29,7 +29,15 @@ class PgDestinationFixture : public ::testing::Test {
  public:
   void SetUp() override {
     FERRY_REQUIRE_PG(text);
-    dsn_ = text;
+    // The destination is a second database on the test bed's server (the source tests use the
+    // first one).
+    {
+      PgSession first(text);
+      if (first.query("SELECT 1 FROM pg_database WHERE datname = 'ferry_dst'").rows.empty()) {
+        first.exec("CREATE DATABASE ferry_dst");
+      }
+    }
+    dsn_ = text + " dbname=ferry_dst";
     admin_ = std::make_unique<PgSession>(dsn_);
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_';
