@@ -62,7 +62,8 @@ void describe_type(Column& c, uint32_t oid, int32_t typmod, const Decoder& d) {
     case oid::kNumeric:
       if (typmod >= 4) {
         c.precision = ((typmod - 4) >> 16) & 0xffff;
-        c.scale = (typmod - 4) & 0xffff;
+        c.scale = (typmod - 4) & 0x7ff;  // 11 bits, signed: numeric(p, -s) since PostgreSQL 15
+        if (c.scale & 0x400) c.scale -= 0x800;
       } else {
         c.precision = 0;  // unconstrained
       }
@@ -305,6 +306,10 @@ std::vector<PgTable> read_tables(
     if (str(r[2]) == "c") {
       std::string def = str(r[3]);  // "CHECK (price >= 0::numeric)"
       if (def.rfind("CHECK ", 0) == 0) def = def.substr(6);
+      // A constraint added NOT VALID says so after its expression; it is not part of it.
+      if (def.size() > 10 && def.compare(def.size() - 10, 10, " NOT VALID") == 0) {
+        def.resize(def.size() - 10);
+      }
       pt->table.checks.push_back(Check{str(r[1]), def});
       continue;
     }

@@ -366,6 +366,12 @@ OwnedBatch PgStream::next() {
         PGresult* res = PQgetResult(conn_->get());
         std::string msg = res ? PQresultErrorMessage(res) : "";
         if (res) PQclear(res);
+        if (msg.find("has already been removed") != std::string::npos) {
+          fail(FERRY_DATA_LOSS, source_.connect.where() + ": replication slot " + source_.slot +
+                                    ": the WAL it needs was removed (" + msg +
+                                    "): the change stream has a gap. Start the migration again "
+                                    "from a new snapshot, and raise max_slot_wal_keep_size.");
+        }
         fail(FERRY_UNAVAILABLE, source_.connect.where() +
                                     ": the server ended the replication stream" +
                                     (msg.empty() ? std::string() : ": " + msg));

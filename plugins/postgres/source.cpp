@@ -235,6 +235,23 @@ std::string PgSource::precheck() {
                                                         std::make_pair(s, t)) != selected_.end();
     if (selected) names.push_back(qualified(s, t));
   }
+  std::vector<std::string> unlogged;
+  for (const auto& [key, t] : tables_) {
+    const bool selected = std::find(selected_.begin(), selected_.end(), key) != selected_.end();
+    if (selected && (t.table.flags & FERRY_TABLE_UNLOGGED)) {
+      unlogged.push_back(qualified(key.first, key.second));
+    }
+  }
+  if (!unlogged.empty()) {
+    std::string list;
+    for (size_t i = 0; i < unlogged.size() && i < 10; ++i) list += (i ? ", " : "") + unlogged[i];
+    out.push_back(item("unlogged_tables", "warning",
+                       std::to_string(unlogged.size()) +
+                           " unlogged table(s) cannot be "
+                           "replicated (no WAL): only their snapshot would be copied: " +
+                           list,
+                       "ALTER TABLE ... SET LOGGED, or exclude them from the task"));
+  }
   if (names.empty()) {
     out.push_back(item("replica_identity", "passed", "every table can carry UPDATE and DELETE"));
   } else {
@@ -337,8 +354,12 @@ struct SplitBounds {
     const auto parts = lines(s.substr(kSplitMagic.size()));
     if (parts.size() != 3) fail(FERRY_INVALID_ARGUMENT, "malformed PostgreSQL split");
     out.snapshot = std::string(parts[0]);
-    out.page_lo = std::stoll(std::string(parts[1]));
-    out.page_hi = std::stoll(std::string(parts[2]));
+    auto page = [](std::string_view v) -> int64_t {
+      if (v == "-1") return -1;
+      return static_cast<int64_t>(parse_u64(v, "PostgreSQL split"));
+    };
+    out.page_lo = page(parts[1]);
+    out.page_hi = page(parts[2]);
     return out;
   }
 };
@@ -451,6 +472,9 @@ std::unique_ptr<BatchStream> PgSource::open_snapshot(const Split& split, uint32_
   // Each split in its own REPEATABLE READ transaction; with the slot's exported snapshot when
   // the split carries one, so every split sees the database exactly at the slot's start.
   conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // A read waits for a lock (an ALTER in progress) at most this long, then fails and is
+  // retried, instead of blocking the stage beyond cancellation.
+  conn->exec("SET LOCAL lock_timeout = '60s'");
   try {
     if (!b.snapshot.empty()) {
       conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));

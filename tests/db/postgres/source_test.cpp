@@ -191,6 +191,7 @@ TEST_F(PgSourceTest, PrecheckNamesTablesThatCannotReplicateUpdates) {
   admin->exec("CREATE TABLE bare (a int)");
   admin->exec("CREATE TABLE full_identity (a int)");
   admin->exec("ALTER TABLE full_identity REPLICA IDENTITY FULL");
+  admin->exec("CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY)");
   auto src = source();
   src->source().discover(only_this_schema());
   const auto report = nlohmann::json::parse(src->source().precheck());
@@ -207,6 +208,8 @@ TEST_F(PgSourceTest, PrecheckNamesTablesThatCannotReplicateUpdates) {
   EXPECT_EQ(detail.find("full_identity"), std::string::npos) << detail;
   EXPECT_NE(std::string(items["replica_identity"]["fix"]).find("REPLICA IDENTITY FULL"),
             std::string::npos);
+  ASSERT_EQ(items["unlogged_tables"]["status"], "warning");
+  EXPECT_NE(std::string(items["unlogged_tables"]["detail"]).find("scratch"), std::string::npos);
 }
 
 }  // namespace
