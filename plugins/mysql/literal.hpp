@@ -41,8 +41,6 @@ struct ValueSite {
 
 // False for generated columns (FERRY_COLUMN_GENERATED_*): the server computes them.
 bool is_written(const ferry_column& column);
-// The logical type's name for messages ("INT64").
-const char* type_name(ferry_type type);
 // A value for a message: at most 64 bytes (then "..."), control and non-ASCII bytes as \xNN.
 std::string shown_value(std::string_view value);
 

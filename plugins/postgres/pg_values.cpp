@@ -1,5 +1,7 @@
 #include "pg_values.hpp"
 
+#include "json_text.hpp"
+
 #include <ferry/sdk/error.hpp>
 
 #include <charconv>
@@ -421,43 +423,6 @@ void bit_to_canonical(std::string_view text, std::string& out) {
   put_uint(out, v);
 }
 
-void json_escape(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          append_hex_byte(out, static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 bool scalar_to_canonical(Form form, std::string_view text, std::string& out, std::string* why);
 
 constexpr int kMaxArrayDepth = 6;  // PostgreSQL's MAXDIM
@@ -566,7 +531,7 @@ class ArrayReader {
     }
     conv_.clear();
     if (!scalar_to_canonical(element_, raw_, conv_, why_)) return false;
-    json_escape(out, conv_);
+    common::append_json_string(out, conv_);
     return true;
   }
 
@@ -749,52 +714,9 @@ Decoder resolve(uint32_t type_oid, int32_t typmod, const TypeCatalog* catalog, i
                                    shown_value(value) + "' " + why);
 }
 
-const char* type_label(ferry_type t) {
-  switch (t) {
-    case FERRY_TYPE_BOOL:
-      return "BOOL";
-    case FERRY_TYPE_INT8:
-      return "INT8";
-    case FERRY_TYPE_INT16:
-      return "INT16";
-    case FERRY_TYPE_INT24:
-      return "INT24";
-    case FERRY_TYPE_INT32:
-      return "INT32";
-    case FERRY_TYPE_INT64:
-      return "INT64";
-    case FERRY_TYPE_YEAR:
-      return "YEAR";
-    case FERRY_TYPE_DECIMAL:
-      return "DECIMAL";
-    case FERRY_TYPE_FLOAT32:
-      return "FLOAT32";
-    case FERRY_TYPE_FLOAT64:
-      return "FLOAT64";
-    case FERRY_TYPE_DATE:
-      return "DATE";
-    case FERRY_TYPE_TIME:
-      return "TIME";
-    case FERRY_TYPE_TIMETZ:
-      return "TIMETZ";
-    case FERRY_TYPE_TIMESTAMP:
-      return "TIMESTAMP";
-    case FERRY_TYPE_TIMESTAMPTZ:
-      return "TIMESTAMPTZ";
-    case FERRY_TYPE_INTERVAL:
-      return "INTERVAL";
-    case FERRY_TYPE_BIT:
-      return "BIT";
-    case FERRY_TYPE_ARRAY:
-      return "ARRAY";
-    default:
-      return "value";
-  }
-}
-
 [[noreturn]] void not_canonical(const Encoder& e, std::string_view value, const char* form) {
   bad_canonical(e, value,
-                std::string("is not a canonical ") + type_label(e.type) + " (" + form + ")");
+                std::string("is not a canonical ") + type_name(e.type) + " (" + form + ")");
 }
 
 void check_no_nul(const Encoder& e, std::string_view value) {

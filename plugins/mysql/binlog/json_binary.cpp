@@ -14,6 +14,7 @@
 
 #include "binlog/reader.hpp"
 #include "binlog/values.hpp"
+#include "json_text.hpp"
 
 #include <ferry/sdk/error.hpp>
 
@@ -56,46 +57,6 @@ uint32_t varlen(std::span<const uint8_t>& s) {
     }
   }
   malformed("binary JSON: invalid variable-length length");
-}
-
-void append_escaped(std::string& out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
 }
 
 void append_base64(std::string& out, std::span<const uint8_t> b) {
@@ -250,8 +211,9 @@ void append_container(std::string& out, bool object, bool large, std::span<const
       const uint64_t key_off = load_le(k, os);
       const uint64_t key_len = load_le(k + os, 2);
       if (key_off + key_len > size) malformed("binary JSON: key outside its object");
-      append_escaped(out, std::string_view(reinterpret_cast<const char*>(region.data() + key_off),
-                                           static_cast<size_t>(key_len)));
+      common::append_json_string(
+          out, std::string_view(reinterpret_cast<const char*>(region.data() + key_off),
+                                static_cast<size_t>(key_len)));
       out += ": ";
     }
     const uint8_t* v = region.data() + values_at + i * value_entry;
@@ -343,7 +305,7 @@ void append_value(std::string& out, uint8_t type, std::span<const uint8_t> data,
       auto s = data;
       const uint32_t n = varlen(s);
       need(s, n, "string");
-      append_escaped(out, std::string_view(reinterpret_cast<const char*>(s.data()), n));
+      common::append_json_string(out, std::string_view(reinterpret_cast<const char*>(s.data()), n));
       return;
     }
     case kOpaque: {

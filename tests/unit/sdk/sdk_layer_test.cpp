@@ -265,3 +265,14 @@ TEST(SdkLayer, FakeHostPauseAndCancelDriveYield) {
 }
 
 }  // namespace
+
+// The names table follows the enum: a new type appended to abi.h needs its name here too.
+TEST(SdkTypeNames, EveryLogicalTypeHasItsName) {
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_UNKNOWN), "UNKNOWN");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_INT64), "INT64");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_TIMESTAMPTZ), "TIMESTAMPTZ");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_YEAR), "YEAR");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_GEOMETRY), "GEOMETRY");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_OTHER), "OTHER");
+  EXPECT_STREQ(ferry::type_name(FERRY_TYPE_OTHER + 1), "UNKNOWN");
+}

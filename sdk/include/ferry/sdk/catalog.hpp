@@ -64,6 +64,17 @@ struct Catalog {
   std::vector<View> views;
 };
 
+// The logical type's name as docs/sdk.md spells it ("INT64", "TIMESTAMPTZ"), for messages.
+inline const char* type_name(ferry_type type) {
+  static const char* const names[] = {
+      "UNKNOWN",   "BOOL",    "INT8",    "INT16", "INT24",    "INT32",     "INT64",
+      "DECIMAL",   "FLOAT32", "FLOAT64", "CHAR",  "VARCHAR",  "TEXT",      "BINARY",
+      "VARBINARY", "BLOB",    "DATE",    "TIME",  "TIMETZ",   "TIMESTAMP", "TIMESTAMPTZ",
+      "INTERVAL",  "YEAR",    "BIT",     "ENUM",  "SET",      "JSON",      "UUID",
+      "INET",      "CIDR",    "MACADDR", "ARRAY", "GEOMETRY", "OTHER"};
+  return type < sizeof(names) / sizeof(names[0]) ? names[type] : "UNKNOWN";
+}
+
 // A table as a batch refers to it: names and columns.
 struct TableSchema {
   std::string schema, name;
