@@ -75,6 +75,7 @@
 #include <utility>
 #include <vector>
 
+#include "apply_driver.hpp"
 #include "catalog.hpp"
 #include "connection.hpp"
 #include "pg_values.hpp"
@@ -86,9 +87,11 @@ namespace {
 
 constexpr size_t kCopyChunk = size_t{1} << 20;
 
-std::string str_or(const char* s, const char* fallback = "") {
-  return s ? std::string(s) : std::string(fallback);
-}
+using common::check_image;
+using common::has_unchanged;
+using common::key_changed;
+using common::same_cell;
+using common::str_or;
 
 // "(SQLSTATE 23505)" in a message of Connection::raise → "23505".
 std::string sqlstate_of(const Error& e) {
@@ -136,22 +139,6 @@ Bytes from_hex(const std::string& h) {
   return out;
 }
 
-void check_encoding(const BatchView& b) {
-  if (b.encoding() != nullptr) {
-    fail(FERRY_NOT_SUPPORTED,
-         std::string("the postgres destination reads canonical values only, not the batch "
-                     "encoding '") +
-             b.encoding() + "'");
-  }
-}
-
-void check_image(const BatchView& b, uint64_t first, uint32_t width, uint64_t record) {
-  if (first == FERRY_NO_ROW || first + width > b.cell_count()) {
-    fail(FERRY_INVALID_ARGUMENT, "record " + std::to_string(record) +
-                                     " of the batch points past its cells (malformed batch)");
-  }
-}
-
 // What the destination table is, read once per instance (until DDL).
 struct DestTable {
   PgTable table;
@@ -180,21 +167,7 @@ struct TableInfo {
   bool is_key(uint32_t c) const { return std::find(key.begin(), key.end(), c) != key.end(); }
 };
 
-// The rows of a bulk_write batch: a row batch, or a change batch of INSERTs.
-struct RowSource {
-  const BatchView& batch;
-  const TableInfo& table;
-  uint64_t first(uint64_t r) const {
-    const uint32_t width = table.ref->column_count;
-    if (!batch.is_row_batch() && batch.op(r) != FERRY_OP_INSERT) {
-      fail(FERRY_INVALID_ARGUMENT,
-           "bulk_write into " + table.display + ": the batch holds a record that is not an INSERT");
-    }
-    const uint64_t f = batch.is_row_batch() ? r * width : batch.after(r);
-    check_image(batch, f, width, r);
-    return f;
-  }
-};
+using RowSource = common::RowSource<TableInfo>;
 
 // The fractional digits a destination column holds when PostgreSQL would round a value with
 // more (numeric(p,s); time, timestamp and interval precision), for canonical values whose
@@ -695,23 +668,17 @@ class PgDestination::Impl {
 
   [[noreturn]] void missing_row(const TableInfo& t, const BatchView& b, uint64_t image,
                                 const char* what) {
-    fail(FERRY_DATA_LOSS, "apply: " + std::string(what) + " of " + t.display +
-                              " matched no row with key " + key_text(t, b, image) +
-                              ": the destination has diverged from the source (the row the "
-                              "source changed is missing here)");
+    common::missing_row(t.display, key_text(t, b, image), what);
   }
 
   [[noreturn]] void unchanged_missing(const TableInfo& t, const BatchView& b, uint64_t image) {
-    fail(FERRY_DATA_LOSS, "apply (idempotent): the row " + key_text(t, b, image) + " of " +
-                              t.display +
-                              " is missing here, and the change carries some columns as unchanged "
-                              "(FERRY_CELL_UNCHANGED), so the values to insert are unknown");
+    common::unchanged_missing(t.display, key_text(t, b, image));
   }
 
   // ---- bulk_write ----------------------------------------------------------------------------
 
   void bulk_write(const ferry_table_ref& table, const BatchView& batch, uint32_t flags) {
-    check_encoding(batch);
+    common::check_encoding(batch, "postgres");
     const std::string display = str_or(table.schema) + "." + str_or(table.name);
     if (txn_open_) {
       fail(FERRY_INVALID_ARGUMENT, "bulk_write into " + display +
@@ -944,43 +911,14 @@ class PgDestination::Impl {
     txn_wrote_ = true;
   }
 
-  bool has_unchanged(const TableInfo& t, const BatchView& b, uint64_t image) const {
-    for (uint32_t col : t.written) {
-      if (b.cell(image + col).is_unchanged()) return true;
-    }
-    return false;
-  }
-
-  static bool same(const Cell& x, const Cell& y) {
-    return x.is_null() == y.is_null() && (x.is_null() || x.data == y.data);
-  }
-
-  bool key_changed(const TableInfo& t, const BatchView& b, uint64_t before, uint64_t after) const {
-    if (before == FERRY_NO_ROW) return false;
-    for (uint32_t k : t.key) {
-      if (!same(b.cell(before + k), b.cell(after + k))) return true;
-    }
-    return false;
-  }
-
   // The key moved and one of its changed columns is GENERATED ALWAYS (no UPDATE can set it).
   bool identity_key_moved(const TableInfo& t, const BatchView& b, uint64_t before,
                           uint64_t after) const {
     if (before == FERRY_NO_ROW) return false;
     for (uint32_t k : t.key) {
-      if (t.identity_always[k] && !same(b.cell(before + k), b.cell(after + k))) return true;
+      if (t.identity_always[k] && !same_cell(b.cell(before + k), b.cell(after + k))) return true;
     }
     return false;
-  }
-
-  // An idempotent UPDATE that is an upsert of its after image and nothing else: the table has
-  // a key, the key did not change, no value is unchanged.
-  bool plain_upsert(const TableInfo& t, const BatchView& b, uint64_t r) const {
-    const uint32_t width = t.ref->column_count;
-    const uint64_t after = b.after(r), before = b.before(r);
-    check_image(b, after, width, r);
-    if (before != FERRY_NO_ROW) check_image(b, before, width, r);
-    return !t.key.empty() && !has_unchanged(t, b, after) && !key_changed(t, b, before, after);
   }
 
   void delete_row(Connection& c, const TableInfo& t, const BatchView& b, uint64_t before,
@@ -993,22 +931,12 @@ class PgDestination::Impl {
 
   void apply_update(Connection& c, Pending& p, uint32_t ti, const TableInfo& t, const BatchView& b,
                     uint64_t r, bool idempotent) {
-    const uint32_t width = t.ref->column_count;
-    const uint64_t after = b.after(r), before = b.before(r);
-    check_image(b, after, width, r);
-    if (before != FERRY_NO_ROW) check_image(b, before, width, r);
-    // A source that sends only the new row (PostgreSQL without a key change) finds it by the
-    // after image's key.
-    const uint64_t old_image = before != FERRY_NO_ROW ? before : after;
-    if (t.key.empty() && before == FERRY_NO_ROW) {
-      fail(FERRY_INVALID_ARGUMENT, "apply: UPDATE of " + t.display +
-                                       " (no primary key) has no before image to find the row");
-    }
+    const auto [after, before, old_image] = common::update_images(t, b, r);
     if (t.key.empty()) {
       // No key: the before image finds the row, so an identity change is visible here.
       for (uint32_t col : t.written) {
         const Cell y = b.cell(after + col);
-        if (t.identity_always[col] && !y.is_unchanged() && !same(b.cell(before + col), y)) {
+        if (t.identity_always[col] && !y.is_unchanged() && !same_cell(b.cell(before + col), y)) {
           identity_changed(t, b, before);
         }
       }
@@ -1076,14 +1004,8 @@ class PgDestination::Impl {
     }
   }
 
-  void apply_delete(Connection& c, const TableInfo& t, const BatchView& b, uint64_t r,
+  void apply_delete(Connection& c, const TableInfo& t, const BatchView& b, uint64_t before,
                     bool idempotent) {
-    const uint64_t before = b.before(r);
-    if (before == FERRY_NO_ROW) {
-      fail(FERRY_INVALID_ARGUMENT, "apply: DELETE from " + t.display + " (record " +
-                                       std::to_string(r) + ") has no before image");
-    }
-    check_image(b, before, t.ref->column_count, r);
     delete_row(c, t, b, before, !idempotent);
   }
 
@@ -1144,131 +1066,64 @@ class PgDestination::Impl {
            "= EXCLUDED.position, updated_at = EXCLUDED.updated_at");
   }
 
-  void apply_changes(const BatchView& b, uint32_t flags, std::span<const uint8_t> checkpoint) {
-    check_encoding(b);
-    if (b.is_row_batch()) {
-      fail(FERRY_INVALID_ARGUMENT,
-           "apply_changes needs a change batch (ops, images); this is "
-           "a row batch — use bulk_write");
+  // The record loop is common::ApplyDriver's; what is PostgreSQL's own: DDL and TRUNCATE are
+  // transactional, so inside a source transaction they run in it.
+  class Applier final : public common::ApplyDriver<TableInfo, Pending> {
+   public:
+    Applier(Impl& impl, Connection& c, const BatchView& b, bool idempotent)
+        : ApplyDriver(b, idempotent), impl_(impl), c_(c) {}
+
+   protected:
+    bool txn_open() const override { return impl_.txn_open_; }
+    bool txn_wrote() const override { return impl_.txn_wrote_; }
+    void begin() override { impl_.begin(c_); }
+    void commit() override { impl_.commit(c_); }
+    void write_checkpoint(std::span<const uint8_t> cp) override { impl_.write_checkpoint(c_, cp); }
+    TableInfo describe(const ferry_table_ref& ref) override { return impl_.describe(c_, ref); }
+    void flush_pending(Pending& p, const TableInfo& t) override {
+      impl_.flush_pending(c_, p, t, idempotent_, true);
     }
+    void add_insert(Pending& p, uint32_t ti, const TableInfo& t, uint64_t after,
+                    uint64_t record) override {
+      impl_.add_insert(c_, p, ti, t, batch_, after, record, idempotent_, true);
+    }
+    void insert_if_absent(const TableInfo& t, uint64_t after) override {
+      impl_.insert_if_absent(c_, t, batch_, after);
+    }
+    void apply_update(Pending& p, uint32_t ti, const TableInfo& t, uint64_t record) override {
+      impl_.apply_update(c_, p, ti, t, batch_, record, idempotent_);
+    }
+    void apply_delete(const TableInfo& t, uint64_t before) override {
+      impl_.apply_delete(c_, t, batch_, before, idempotent_);
+    }
+    bool apply_ddl(uint64_t, const std::string& statement, const ferry_table_ref* object) override {
+      impl_.run_ddl(c_, statement, object);
+      forget_tables();
+      return ran_outside();
+    }
+    bool apply_truncate(const TableInfo& t) override {
+      exec_counted(c_, "TRUNCATE TABLE " + t.name);
+      return ran_outside();
+    }
+
+   private:
+    // After DDL or TRUNCATE: inside a transaction it wrote; outside, it committed on its own.
+    bool ran_outside() {
+      if (!impl_.txn_open_) return true;
+      impl_.txn_wrote_ = true;
+      return false;
+    }
+
+    Impl& impl_;
+    Connection& c_;
+  };
+
+  void apply_changes(const BatchView& b, uint32_t flags, std::span<const uint8_t> checkpoint) {
+    common::check_encoding(b, "postgres");
+    common::check_change_batch(b);
     Connection& c = conn();
     if (!txn_open_) ensure_checkpoint_table(c);
-    const bool idempotent = (flags & FERRY_APPLY_IDEMPOTENT) != 0;
-    const uint64_t n = b.record_count();
-    uint64_t last_commit = FERRY_NO_ROW;
-    for (uint64_t r = 0; r < n; ++r) {
-      if (b.op(r) == FERRY_OP_COMMIT) last_commit = r;
-    }
-
-    std::vector<std::optional<TableInfo>> infos(b.table_count());
-    auto info = [&](uint64_t r, const char* op) -> const TableInfo& {
-      const uint32_t ti = b.table_index(r);
-      if (ti == FERRY_NO_TABLE || ti >= b.table_count()) {
-        fail(FERRY_INVALID_ARGUMENT,
-             std::string("apply: record ") + std::to_string(r) + " (" + op + ") has no table");
-      }
-      if (!infos[ti]) infos[ti] = describe(c, *b.table_at(ti));
-      return *infos[ti];
-    };
-
-    Pending pending;
-    auto flush = [&] {
-      if (pending.rows > 0) flush_pending(c, pending, *infos[pending.table], idempotent, true);
-    };
-    bool checkpoint_stored = false, autocommitted_after = false;
-    for (uint64_t r = 0; r < n; ++r) {
-      const ferry_op op = b.op(r);
-      if (op != FERRY_OP_INSERT && op != FERRY_OP_UPDATE) flush();
-      switch (op) {
-        case FERRY_OP_BEGIN:
-          if (txn_open_ && txn_wrote_) {
-            fail(FERRY_INVALID_ARGUMENT, "apply: record " + std::to_string(r) +
-                                             " is a BEGIN inside a transaction that has not "
-                                             "committed (records out of order?)");
-          }
-          if (!txn_open_) begin(c);
-          break;
-        case FERRY_OP_COMMIT:
-          if (r == last_commit && !checkpoint.empty()) {
-            if (!txn_open_) begin(c);
-            write_checkpoint(c, checkpoint);
-            checkpoint_stored = true;
-          }
-          if (txn_open_) commit(c);
-          autocommitted_after = false;
-          break;
-        case FERRY_OP_INSERT: {
-          const TableInfo& t = info(r, "INSERT");
-          const uint64_t after = b.after(r);
-          check_image(b, after, t.ref->column_count, r);
-          if (has_unchanged(t, b, after)) {
-            fail(FERRY_INVALID_ARGUMENT, "apply: INSERT into " + t.display + " (record " +
-                                             std::to_string(r) + ") has UNCHANGED cells");
-          }
-          if (!txn_open_) begin(c);
-          if (pending.rows > 0 && pending.table != b.table_index(r)) flush();
-          if (idempotent && t.key.empty()) {
-            flush();
-            insert_if_absent(c, t, b, after);
-          } else {
-            add_insert(c, pending, b.table_index(r), t, b, after, r, idempotent, true);
-          }
-          break;
-        }
-        case FERRY_OP_UPDATE: {
-          const TableInfo& t = info(r, "UPDATE");
-          const uint32_t ti = b.table_index(r);
-          if (!txn_open_) begin(c);
-          if (idempotent && plain_upsert(t, b, r)) {
-            // The same statement as an idempotent INSERT: it joins the group of its table.
-            if (pending.rows > 0 && pending.table != ti) flush();
-            add_insert(c, pending, ti, t, b, b.after(r), r, true, true);
-          } else {
-            flush();  // nothing may overtake the rows still pending
-            apply_update(c, pending, ti, t, b, r, idempotent);
-          }
-          break;
-        }
-        case FERRY_OP_DELETE: {
-          const TableInfo& t = info(r, "DELETE");
-          if (!txn_open_) begin(c);
-          apply_delete(c, t, b, r, idempotent);
-          break;
-        }
-        case FERRY_OP_DDL: {
-          const uint64_t after = b.after(r);
-          check_image(b, after, 1, r);
-          const std::string statement(b.cell(after).data);
-          run_ddl(c, statement, b.table(r));
-          std::fill(infos.begin(), infos.end(), std::nullopt);
-          if (txn_open_) {
-            txn_wrote_ = true;
-          } else {
-            autocommitted_after = true;
-          }
-          break;
-        }
-        case FERRY_OP_TRUNCATE: {
-          const TableInfo& t = info(r, "TRUNCATE");
-          exec_counted(c, "TRUNCATE TABLE " + t.name);
-          if (txn_open_) {
-            txn_wrote_ = true;
-          } else {
-            autocommitted_after = true;
-          }
-          break;
-        }
-        case FERRY_OP_HEARTBEAT:
-          break;
-        default:
-          fail(FERRY_INVALID_ARGUMENT,
-               "apply: record " + std::to_string(r) + " has an unknown op " + std::to_string(op));
-      }
-    }
-    flush();
-    if (!checkpoint.empty() && !txn_open_ && (!checkpoint_stored || autocommitted_after)) {
-      write_checkpoint(c, checkpoint);  // autocommit: nothing else is pending
-    }
+    Applier(*this, c, b, (flags & FERRY_APPLY_IDEMPOTENT) != 0).run(checkpoint);
   }
 
   // Read on the verification session: it sees what is committed (durable) only, and a failure

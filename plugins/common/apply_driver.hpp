@@ -1,0 +1,305 @@
+// What the SQL destinations (mysql, postgres) share in apply_changes: the record loop and the
+// small helpers around it. Header-only.
+//
+// ApplyDriver walks a change batch in source commit order and keeps the rules both engines
+// follow: BEGIN starts a transaction (rows before any BEGIN start one implicitly); COMMIT
+// commits it, and the batch's last COMMIT first writes the checkpoint in the same transaction;
+// consecutive INSERTs (and idempotent upserts) of one table are grouped in a pending statement
+// that every other record flushes first; a batch that has no COMMIT, or that ran DDL or
+// TRUNCATE outside a transaction after its last COMMIT, and leaves no transaction open stores
+// its checkpoint on its own at the end. What each engine does with a record (and what it does
+// with DDL and TRUNCATE, which differ most) is a hook.
+//
+//   Info    the destination's per-table description: has ref (const ferry_table_ref*), key and
+//           written (column indexes) and display (schema.table, for messages).
+//   Pending the grouped INSERT: has table (FERRY_NO_TABLE when empty) and rows.
+#pragma once
+
+#include <ferry/sdk/batch.hpp>
+#include <ferry/sdk/error.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ferry::common {
+
+inline std::string str_or(const char* s, const char* fallback = "") {
+  return s ? std::string(s) : std::string(fallback);
+}
+
+// The destinations read canonical values only. `engine` names the destination in the message.
+inline void check_encoding(const BatchView& b, const char* engine) {
+  if (b.encoding() != nullptr) {
+    fail(FERRY_NOT_SUPPORTED, std::string("the ") + engine +
+                                  " destination reads canonical values only, not the batch "
+                                  "encoding '" +
+                                  b.encoding() + "'");
+  }
+}
+
+inline void check_change_batch(const BatchView& b) {
+  if (b.is_row_batch()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "apply_changes needs a change batch (ops, images); this is "
+         "a row batch — use bulk_write");
+  }
+}
+
+inline void check_image(const BatchView& b, uint64_t first, uint32_t width, uint64_t record) {
+  if (first == FERRY_NO_ROW || first + width > b.cell_count()) {
+    fail(FERRY_INVALID_ARGUMENT, "record " + std::to_string(record) +
+                                     " of the batch points past its cells (malformed batch)");
+  }
+}
+
+inline bool same_cell(const Cell& x, const Cell& y) {
+  return x.is_null() == y.is_null() && (x.is_null() || x.data == y.data);
+}
+
+// The rows of a bulk_write batch: a row batch, or a change batch of INSERTs.
+template <class Info>
+struct RowSource {
+  const BatchView& batch;
+  const Info& table;
+  uint64_t first(uint64_t r) const {
+    const uint32_t width = table.ref->column_count;
+    if (!batch.is_row_batch() && batch.op(r) != FERRY_OP_INSERT) {
+      fail(FERRY_INVALID_ARGUMENT,
+           "bulk_write into " + table.display + ": the batch holds a record that is not an INSERT");
+    }
+    const uint64_t f = batch.is_row_batch() ? r * width : batch.after(r);
+    check_image(batch, f, width, r);
+    return f;
+  }
+};
+
+template <class Info>
+bool has_unchanged(const Info& t, const BatchView& b, uint64_t image) {
+  for (uint32_t col : t.written) {
+    if (b.cell(image + col).is_unchanged()) return true;
+  }
+  return false;
+}
+
+template <class Info>
+bool key_changed(const Info& t, const BatchView& b, uint64_t before, uint64_t after) {
+  if (before == FERRY_NO_ROW) return false;
+  for (uint32_t k : t.key) {
+    if (!same_cell(b.cell(before + k), b.cell(after + k))) return true;
+  }
+  return false;
+}
+
+// The images of an UPDATE, checked. `old_image` finds the row: the before image, or for a
+// source that sends only the new row (PostgreSQL without a key change) the after image's key.
+struct UpdateImages {
+  uint64_t after, before, old_image;
+};
+
+template <class Info>
+UpdateImages checked_images(const Info& t, const BatchView& b, uint64_t r) {
+  const uint32_t width = t.ref->column_count;
+  const uint64_t after = b.after(r), before = b.before(r);
+  check_image(b, after, width, r);
+  if (before != FERRY_NO_ROW) check_image(b, before, width, r);
+  return {after, before, before != FERRY_NO_ROW ? before : after};
+}
+
+// An idempotent UPDATE that is an upsert of its after image and nothing else: the table has
+// a key, the key did not change, no value is unchanged.
+template <class Info>
+bool plain_upsert(const Info& t, const BatchView& b, uint64_t r) {
+  const UpdateImages i = checked_images(t, b, r);
+  return !t.key.empty() && !has_unchanged(t, b, i.after) && !key_changed(t, b, i.before, i.after);
+}
+
+// checked_images, and a table without a key needs the before image to find the row.
+template <class Info>
+UpdateImages update_images(const Info& t, const BatchView& b, uint64_t r) {
+  const UpdateImages i = checked_images(t, b, r);
+  if (t.key.empty() && i.before == FERRY_NO_ROW) {
+    fail(FERRY_INVALID_ARGUMENT,
+         "apply: UPDATE of " + t.display + " (no primary key) has no before image to find the row");
+  }
+  return i;
+}
+
+// An UPDATE or DELETE of ordinary mode matched no row (`key`: the row's key as shown).
+[[noreturn]] inline void missing_row(const std::string& display, const std::string& key,
+                                     const char* what) {
+  fail(FERRY_DATA_LOSS, "apply: " + std::string(what) + " of " + display +
+                            " matched no row with key " + key +
+                            ": the destination has diverged from the source (the row the "
+                            "source changed is missing here)");
+}
+
+// An idempotent upsert whose row is missing and whose after image has unchanged cells.
+[[noreturn]] inline void unchanged_missing(const std::string& display, const std::string& key) {
+  fail(FERRY_DATA_LOSS, "apply (idempotent): the row " + key + " of " + display +
+                            " is missing here, and the change carries some columns as unchanged "
+                            "(FERRY_CELL_UNCHANGED), so the values to insert are unknown");
+}
+
+template <class Info, class Pending>
+class ApplyDriver {
+ public:
+  ApplyDriver(const BatchView& b, bool idempotent)
+      : batch_(b), idempotent_(idempotent), infos_(b.table_count()) {}
+  virtual ~ApplyDriver() = default;
+  ApplyDriver(const ApplyDriver&) = delete;
+  ApplyDriver& operator=(const ApplyDriver&) = delete;
+
+  // Applies every record of the batch; `checkpoint` (may be empty) goes with the last COMMIT.
+  void run(std::span<const uint8_t> checkpoint) {
+    const BatchView& b = batch_;
+    const uint64_t n = b.record_count();
+    uint64_t last_commit = FERRY_NO_ROW;
+    for (uint64_t r = 0; r < n; ++r) {
+      if (b.op(r) == FERRY_OP_COMMIT) last_commit = r;
+    }
+    bool checkpoint_stored = false, autocommitted_after = false;
+    for (uint64_t r = 0; r < n; ++r) {
+      const ferry_op op = b.op(r);
+      if (op != FERRY_OP_INSERT && op != FERRY_OP_UPDATE) flush();
+      switch (op) {
+        case FERRY_OP_BEGIN:
+          if (txn_open() && txn_wrote()) {
+            fail(FERRY_INVALID_ARGUMENT, "apply: record " + std::to_string(r) +
+                                             " is a BEGIN inside a transaction that has not "
+                                             "committed (records out of order?)");
+          }
+          if (!txn_open()) begin();
+          break;
+        case FERRY_OP_COMMIT:
+          if (r == last_commit && !checkpoint.empty()) {
+            if (!txn_open()) begin();
+            write_checkpoint(checkpoint);
+            checkpoint_stored = true;
+          }
+          if (txn_open()) commit();
+          autocommitted_after = false;
+          break;
+        case FERRY_OP_INSERT: {
+          const Info& t = info(r, "INSERT");
+          const uint32_t ti = b.table_index(r);
+          const uint64_t after = b.after(r);
+          check_image(b, after, t.ref->column_count, r);
+          if (has_unchanged(t, b, after)) {
+            fail(FERRY_INVALID_ARGUMENT, "apply: INSERT into " + t.display + " (record " +
+                                             std::to_string(r) + ") has UNCHANGED cells");
+          }
+          if (!txn_open()) begin();
+          if (pending_.rows > 0 && pending_.table != ti) flush();
+          if (idempotent_ && t.key.empty()) {
+            flush();
+            insert_if_absent(t, after);
+          } else {
+            add_insert(pending_, ti, t, after, r);
+          }
+          break;
+        }
+        case FERRY_OP_UPDATE: {
+          const Info& t = info(r, "UPDATE");
+          const uint32_t ti = b.table_index(r);
+          if (!txn_open()) begin();
+          if (idempotent_ && plain_upsert(t, b, r)) {
+            // The same statement as an idempotent INSERT: it joins the group of its table.
+            if (pending_.rows > 0 && pending_.table != ti) flush();
+            add_insert(pending_, ti, t, b.after(r), r);
+          } else {
+            flush();  // nothing may overtake the rows still pending
+            apply_update(pending_, ti, t, r);
+          }
+          break;
+        }
+        case FERRY_OP_DELETE: {
+          const Info& t = info(r, "DELETE");
+          if (!txn_open()) begin();
+          const uint64_t before = b.before(r);
+          if (before == FERRY_NO_ROW) {
+            fail(FERRY_INVALID_ARGUMENT, "apply: DELETE from " + t.display + " (record " +
+                                             std::to_string(r) + ") has no before image");
+          }
+          check_image(b, before, t.ref->column_count, r);
+          apply_delete(t, before);
+          break;
+        }
+        case FERRY_OP_DDL: {
+          const uint64_t after = b.after(r);
+          check_image(b, after, 1, r);
+          const std::string statement(b.cell(after).data);
+          if (apply_ddl(r, statement, b.table(r))) autocommitted_after = true;
+          break;
+        }
+        case FERRY_OP_TRUNCATE:
+          if (apply_truncate(info(r, "TRUNCATE"))) autocommitted_after = true;
+          break;
+        case FERRY_OP_HEARTBEAT:
+          break;
+        default:
+          fail(FERRY_INVALID_ARGUMENT,
+               "apply: record " + std::to_string(r) + " has an unknown op " + std::to_string(op));
+      }
+    }
+    flush();
+    if (!checkpoint.empty() && !txn_open() && (!checkpoint_stored || autocommitted_after)) {
+      write_checkpoint(checkpoint);  // autocommit: nothing else is pending
+    }
+  }
+
+ protected:
+  // ---- hooks ---------------------------------------------------------------------------------
+  virtual bool txn_open() const = 0;
+  virtual bool txn_wrote() const = 0;
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  // Upserts the checkpoint row (in the open transaction, or on its own in autocommit).
+  virtual void write_checkpoint(std::span<const uint8_t> checkpoint) = 0;
+  virtual Info describe(const ferry_table_ref& ref) = 0;
+  // Sends the grouped INSERT (p.rows > 0) and empties p.
+  virtual void flush_pending(Pending& p, const Info& t) = 0;
+  // Adds the after image at `after` (record `record`, table index `ti`) to the group p.
+  virtual void add_insert(Pending& p, uint32_t ti, const Info& t, uint64_t after,
+                          uint64_t record) = 0;
+  // Idempotent INSERT into a table without a key.
+  virtual void insert_if_absent(const Info& t, uint64_t after) = 0;
+  // Any UPDATE but an idempotent plain upsert; p is empty (may be refilled).
+  virtual void apply_update(Pending& p, uint32_t ti, const Info& t, uint64_t record) = 0;
+  // `before` is a checked before image.
+  virtual void apply_delete(const Info& t, uint64_t before) = 0;
+  // True when the statement ran outside a transaction: the checkpoint is stored again at the end.
+  virtual bool apply_ddl(uint64_t record, const std::string& statement,
+                         const ferry_table_ref* object) = 0;
+  virtual bool apply_truncate(const Info& t) = 0;
+
+  // The table descriptions read so far are stale (after DDL).
+  void forget_tables() {
+    for (auto& i : infos_) i.reset();
+  }
+
+  const BatchView& batch_;
+  const bool idempotent_;
+
+ private:
+  const Info& info(uint64_t r, const char* op) {
+    const uint32_t ti = batch_.table_index(r);
+    if (ti == FERRY_NO_TABLE || ti >= batch_.table_count()) {
+      fail(FERRY_INVALID_ARGUMENT,
+           std::string("apply: record ") + std::to_string(r) + " (" + op + ") has no table");
+    }
+    if (!infos_[ti]) infos_[ti] = describe(*batch_.table_at(ti));
+    return *infos_[ti];
+  }
+
+  void flush() {
+    if (pending_.rows > 0) flush_pending(pending_, *infos_[pending_.table]);
+  }
+
+  std::vector<std::optional<Info>> infos_;
+  Pending pending_;
+};
+
+}  // namespace ferry::common
