@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "db/mysql/destination_support.hpp"
+#include "pg_config.hpp"
 #include "support/pg_session.hpp"
 #include "support/testbed.hpp"
 
@@ -50,18 +51,7 @@ class PgDestinationFixture : public ::testing::Test {
 
   // The connection fields of the test bed's DSN plus a per-test checkpoint table.
   ConfigMap config() const {
-    ConfigMap c;
-    PQconninfoOption* opts = PQconninfoParse(dsn_.c_str(), nullptr);
-    for (auto* o = opts; o && o->keyword; ++o) {
-      if (!o->val) continue;
-      const std::string k = o->keyword, v = o->val;
-      if (k == "host") c["host"] = v;
-      if (k == "port") c["port"] = int64_t{std::stoi(v)};
-      if (k == "user") c["user"] = v;
-      if (k == "password") c["password"] = SecretValue{v};
-      if (k == "dbname") c["database"] = v;
-    }
-    PQconninfoFree(opts);
+    ConfigMap c = pg_connection_config(dsn_);
     c["checkpoint_table"] = schema_ + ".apply_checkpoint";
     return c;
   }

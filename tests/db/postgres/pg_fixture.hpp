@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "pg_config.hpp"
 #include "support/pg_session.hpp"
 #include "support/testbed.hpp"
 
@@ -56,18 +57,7 @@ class PgSourceTest : public ::testing::Test {
   }
 
   ConfigMap config() const {
-    ConfigMap c;
-    PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
-    for (auto* o = opts; o && o->keyword; ++o) {
-      if (!o->val) continue;
-      const std::string k = o->keyword, v = o->val;
-      if (k == "host") c["host"] = v;
-      if (k == "port") c["port"] = int64_t{std::stoi(v)};
-      if (k == "user") c["user"] = v;
-      if (k == "password") c["password"] = SecretValue{v};
-      if (k == "dbname") c["database"] = v;
-    }
-    PQconninfoFree(opts);
+    ConfigMap c = pg_connection_config(dsn);
     c["slot"] = slot;
     c["publication"] = slot;
     return c;
