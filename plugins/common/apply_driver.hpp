@@ -19,6 +19,7 @@
 #include <ferry/sdk/error.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -301,5 +302,21 @@ class ApplyDriver {
   std::vector<std::optional<Info>> infos_;
   Pending pending_;
 };
+
+// A destination's session that broke outside its own error paths (e.g. a read timeout in a
+// verification stream) is dropped; a transaction it had open is gone with it, which the host
+// must hear about (it retries from its last checkpoint) rather than apply the rest of it alone.
+template <class Conn>
+void drop_broken_session(std::shared_ptr<Conn>& conn, bool& txn_open, bool& txn_wrote,
+                         const std::string& where) {
+  if (!conn || !conn->broken()) return;
+  const bool lost_txn = txn_open;
+  conn.reset();
+  txn_open = txn_wrote = false;
+  if (lost_txn) {
+    fail(FERRY_UNAVAILABLE,
+         where + ": the connection was lost inside a transaction; retry from the last checkpoint");
+  }
+}
 
 }  // namespace ferry::common

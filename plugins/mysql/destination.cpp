@@ -61,6 +61,7 @@
 #include "apply_driver.hpp"
 #include "connection.hpp"
 #include "literal.hpp"
+#include "precheck.hpp"
 #include "verify_read.hpp"
 
 namespace ferry::mysql {
@@ -324,18 +325,7 @@ class MysqlDestination::Impl {
   // ---- session -------------------------------------------------------------------------------
 
   Connection& conn() {
-    if (conn_ && conn_->broken()) {
-      // Lost outside any error path of ours (e.g. a read timeout in a verification stream):
-      // a transaction it had open is gone with it.
-      const bool lost_txn = txn_open_;
-      conn_.reset();
-      txn_open_ = txn_wrote_ = false;
-      if (lost_txn) {
-        fail(FERRY_UNAVAILABLE, options_.where() +
-                                    ": the connection was lost inside a transaction; retry "
-                                    "from the last checkpoint");
-      }
-    }
+    common::drop_broken_session(conn_, txn_open_, txn_wrote_, options_.where());
     if (conn_) return *conn_;
     auto c = std::make_shared<Connection>(options_);
     // Our handler, installed before anything else runs on the session: a server can answer any
@@ -1002,7 +992,7 @@ class MysqlDestination::Impl {
     nlohmann::json items = nlohmann::json::array();
     auto add = [&](const std::string& item, const std::string& status, const std::string& detail,
                    const std::string& fix) {
-      items.push_back({{"item", item}, {"status", status}, {"detail", detail}, {"fix", fix}});
+      items.push_back(common::precheck_item(item, status, detail, fix));
     };
     Connection* c = nullptr;
     try {

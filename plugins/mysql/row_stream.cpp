@@ -58,7 +58,6 @@ OwnedBatch RowStream::next() {
     }
     ++n;
   }
-  rows_ += n;
   if (n == 0) return OwnedBatch{};
   return OwnedBatch::from(std::move(batch));
 }

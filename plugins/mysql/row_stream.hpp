@@ -26,7 +26,6 @@ class RowStream : public BatchStream {
             uint32_t batch_rows, size_t batch_bytes, std::function<void()> on_end = {});
   ~RowStream() override;
   OwnedBatch next() override;
-  uint64_t rows_read() const { return rows_; }
 
  private:
   std::shared_ptr<Connection> conn_;
@@ -37,7 +36,6 @@ class RowStream : public BatchStream {
   size_t batch_bytes_;
   std::function<void()> on_end_;
   bool done_ = false;
-  uint64_t rows_ = 0;
 };
 
 // "SELECT <exact expressions of every column> FROM `s`.`t`"

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "precheck.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -113,14 +115,7 @@ SharedTable MysqlSource::table_ref(const std::string& schema, const std::string&
 
 // ---- precheck -------------------------------------------------------------------------------
 
-namespace {
-
-nlohmann::json item(const std::string& name, const std::string& status, const std::string& detail,
-                    const std::string& fix = "") {
-  return {{"item", name}, {"status", status}, {"detail", detail}, {"fix", fix}};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string MysqlSource::precheck() {
   nlohmann::json out = nlohmann::json::array();
@@ -128,11 +123,12 @@ std::string MysqlSource::precheck() {
   try {
     conn = reader();
   } catch (const Error& e) {
-    out.push_back(item("connect", "failed", e.what(),
-                       "check host, port, user and password of the task's source"));
+    out.push_back(common::precheck_item(
+        "connect", "failed", e.what(), "check host, port, user and password of the task's source"));
     return out.dump();
   }
-  out.push_back(item("connect", "passed", conn->options().where() + " " + conn->server_version()));
+  out.push_back(common::precheck_item("connect", "passed",
+                                      conn->options().where() + " " + conn->server_version()));
   auto var = [&](const char* name) {
     return conn->query_value(std::string("SELECT @@GLOBAL.") + name).value_or("");
   };
@@ -143,29 +139,33 @@ std::string MysqlSource::precheck() {
   };
   const std::string log_bin = var("log_bin");
   out.push_back(log_bin == "1" || upper(log_bin) == "ON"
-                    ? item("log_bin", "passed", "binary logging is on")
-                    : item("log_bin", "failed", "binary logging is off: no change stream",
-                           "start the server with log_bin (and restart it)"));
+                    ? common::precheck_item("log_bin", "passed", "binary logging is on")
+                    : common::precheck_item("log_bin", "failed",
+                                            "binary logging is off: no change stream",
+                                            "start the server with log_bin (and restart it)"));
   const std::string format = upper(var("binlog_format"));
-  out.push_back(format == "ROW" ? item("binlog_format", "passed", "ROW")
-                                : item("binlog_format", "failed", "binlog_format is " + format,
-                                       "SET GLOBAL binlog_format = 'ROW' (and in my.cnf)"));
+  out.push_back(format == "ROW"
+                    ? common::precheck_item("binlog_format", "passed", "ROW")
+                    : common::precheck_item("binlog_format", "failed", "binlog_format is " + format,
+                                            "SET GLOBAL binlog_format = 'ROW' (and in my.cnf)"));
   const std::string image = upper(var("binlog_row_image"));
-  out.push_back(image == "FULL" ? item("binlog_row_image", "passed", "FULL")
-                                : item("binlog_row_image", "failed", "binlog_row_image is " + image,
-                                       "SET GLOBAL binlog_row_image = 'FULL' (and in my.cnf)"));
+  out.push_back(image == "FULL" ? common::precheck_item("binlog_row_image", "passed", "FULL")
+                                : common::precheck_item(
+                                      "binlog_row_image", "failed", "binlog_row_image is " + image,
+                                      "SET GLOBAL binlog_row_image = 'FULL' (and in my.cnf)"));
   try {
     const std::string meta = upper(var("binlog_row_metadata"));
     out.push_back(meta == "FULL"
-                      ? item("binlog_row_metadata", "passed",
-                             "FULL: every row event names its "
-                             "columns")
-                      : item("binlog_row_metadata", "warning",
-                             "binlog_row_metadata is " + meta +
-                                 ": rows are decoded with the schema ferry tracks from DDL "
-                                 "events; a table changed by DDL while ferry was not reading "
-                                 "the binlog stops the stream with an error",
-                             "SET GLOBAL binlog_row_metadata = 'FULL' (and in my.cnf)"));
+                      ? common::precheck_item("binlog_row_metadata", "passed",
+                                              "FULL: every row event names its "
+                                              "columns")
+                      : common::precheck_item(
+                            "binlog_row_metadata", "warning",
+                            "binlog_row_metadata is " + meta +
+                                ": rows are decoded with the schema ferry tracks from DDL "
+                                "events; a table changed by DDL while ferry was not reading "
+                                "the binlog stops the stream with an error",
+                            "SET GLOBAL binlog_row_metadata = 'FULL' (and in my.cnf)"));
   } catch (const Error&) {
     // Servers before MariaDB 10.5 / MySQL 8.0.1 have no such variable.
   }
@@ -175,24 +175,27 @@ std::string MysqlSource::precheck() {
         conn->is_mariadb() ? var("binlog_expire_logs_seconds") : var("binlog_expire_logs_seconds");
     const long long s = secs.empty() ? 0 : std::stoll(secs);
     if (s != 0 && s < 86400) {
-      out.push_back(item("binlog_retention", "warning",
-                         "binlogs expire after " + secs +
-                             " s: a long full migration can lose "
-                             "the start of its change stream",
-                         "raise binlog_expire_logs_seconds to cover the whole migration"));
+      out.push_back(
+          common::precheck_item("binlog_retention", "warning",
+                                "binlogs expire after " + secs +
+                                    " s: a long full migration can lose "
+                                    "the start of its change stream",
+                                "raise binlog_expire_logs_seconds to cover the whole migration"));
     } else {
-      out.push_back(item("binlog_retention", "passed",
-                         s == 0 ? "binlogs do not expire" : "binlogs kept " + secs + " s"));
+      out.push_back(
+          common::precheck_item("binlog_retention", "passed",
+                                s == 0 ? "binlogs do not expire" : "binlogs kept " + secs + " s"));
     }
   } catch (const std::exception&) {
   }
   // The replica id must be unique among the server's replicas and differ from its own.
   const std::string own = var("server_id");
   if (own == std::to_string(settings_.server_id)) {
-    out.push_back(item("server_id", "failed",
-                       "the task's server_id " + std::to_string(settings_.server_id) +
-                           " equals the source server's own server_id",
-                       "set server_id in the task's source config to an unused value"));
+    out.push_back(
+        common::precheck_item("server_id", "failed",
+                              "the task's server_id " + std::to_string(settings_.server_id) +
+                                  " equals the source server's own server_id",
+                              "set server_id in the task's source config to an unused value"));
   } else {
     // Replicas that registered with the source (those that report a host) by server_id.
     bool taken = false;
@@ -203,12 +206,13 @@ std::string MysqlSource::precheck() {
     } catch (const Error&) {
       // Needs REPLICATION MASTER ADMIN on MariaDB ≥ 10.5.2; the stream still detects a clash.
     }
-    out.push_back(taken ? item("server_id", "failed",
-                               "another replica of the source uses server_id " +
-                                   std::to_string(settings_.server_id),
-                               "set an unused server_id in the task's source config")
-                        : item("server_id", "passed",
-                               "replica server_id " + std::to_string(settings_.server_id)));
+    out.push_back(
+        taken ? common::precheck_item("server_id", "failed",
+                                      "another replica of the source uses server_id " +
+                                          std::to_string(settings_.server_id),
+                                      "set an unused server_id in the task's source config")
+              : common::precheck_item("server_id", "passed",
+                                      "replica server_id " + std::to_string(settings_.server_id)));
   }
   // Privileges.
   try {
@@ -219,17 +223,21 @@ std::string MysqlSource::precheck() {
                       grants.find("REPLICATION REPLICA") != std::string::npos;
     const bool monitor = all || grants.find("REPLICATION CLIENT") != std::string::npos ||
                          grants.find("BINLOG MONITOR") != std::string::npos;
-    out.push_back(repl ? item("privilege_replication", "passed", "REPLICATION SLAVE")
-                       : item("privilege_replication", "failed",
-                              "the user lacks REPLICATION SLAVE: the change stream will fail",
-                              "GRANT REPLICATION SLAVE ON *.* TO the ferry user"));
-    out.push_back(monitor ? item("privilege_monitor", "passed", "REPLICATION CLIENT")
-                          : item("privilege_monitor", "failed",
-                                 "the user lacks REPLICATION CLIENT / BINLOG MONITOR: binlog "
-                                 "positions cannot be read",
-                                 "GRANT REPLICATION CLIENT ON *.* TO the ferry user"));
+    out.push_back(
+        repl
+            ? common::precheck_item("privilege_replication", "passed", "REPLICATION SLAVE")
+            : common::precheck_item("privilege_replication", "failed",
+                                    "the user lacks REPLICATION SLAVE: the change stream will fail",
+                                    "GRANT REPLICATION SLAVE ON *.* TO the ferry user"));
+    out.push_back(
+        monitor
+            ? common::precheck_item("privilege_monitor", "passed", "REPLICATION CLIENT")
+            : common::precheck_item("privilege_monitor", "failed",
+                                    "the user lacks REPLICATION CLIENT / BINLOG MONITOR: binlog "
+                                    "positions cannot be read",
+                                    "GRANT REPLICATION CLIENT ON *.* TO the ferry user"));
   } catch (const Error& e) {
-    out.push_back(item("privileges", "warning", e.what()));
+    out.push_back(common::precheck_item("privileges", "warning", e.what()));
   }
   return out.dump();
 }

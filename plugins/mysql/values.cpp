@@ -43,15 +43,6 @@ std::string select_expr(const Column& c) {
   }
 }
 
-void trim_fraction(std::string& s) {
-  const auto dot = s.rfind('.');
-  if (dot == std::string::npos) return;
-  size_t end = s.size();
-  while (end > dot + 1 && s[end - 1] == '0') --end;
-  if (end == dot + 1) end = dot;
-  s.resize(end);
-}
-
 namespace {
 
 // Writes the canonical form into `buf` (at least 64 bytes), returns its length; or -1 when the

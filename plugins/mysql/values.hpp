@@ -33,7 +33,4 @@ void add_canonical(BatchBuilder& out, TextForm form, std::string_view text);
 // The same into a string (key values, messages).
 std::string to_canonical(TextForm form, std::string_view text);
 
-// Trims a fraction's trailing zeros ('.250000' → '.25', '.000000' → '') in place.
-void trim_fraction(std::string& s);
-
 }  // namespace ferry::mysql

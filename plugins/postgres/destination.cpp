@@ -79,6 +79,7 @@
 #include "catalog.hpp"
 #include "connection.hpp"
 #include "pg_values.hpp"
+#include "precheck.hpp"
 #include "verify_read.hpp"
 
 namespace ferry::pg {
@@ -263,16 +264,7 @@ class PgDestination::Impl {
   // ---- session -------------------------------------------------------------------------------
 
   Connection& conn() {
-    if (conn_ && conn_->broken()) {
-      const bool lost_txn = txn_open_;
-      conn_.reset();
-      txn_open_ = txn_wrote_ = false;
-      if (lost_txn) {
-        fail(FERRY_UNAVAILABLE, options_.where() +
-                                    ": the connection was lost inside a transaction; retry "
-                                    "from the last checkpoint");
-      }
-    }
+    common::drop_broken_session(conn_, txn_open_, txn_wrote_, options_.where());
     if (conn_) return *conn_;
     auto c = std::make_shared<Connection>(options_);
     // Server notices ("schema ... already exists, skipping") go to the host's log, not stderr.
@@ -1152,7 +1144,7 @@ class PgDestination::Impl {
     nlohmann::json items = nlohmann::json::array();
     auto add = [&](const std::string& item, const std::string& status, const std::string& detail,
                    const std::string& fix) {
-      items.push_back({{"item", item}, {"status", status}, {"detail", detail}, {"fix", fix}});
+      items.push_back(common::precheck_item(item, status, detail, fix));
     };
     // Its own session: a failed check must not disturb an apply transaction in progress.
     std::unique_ptr<Connection> own;

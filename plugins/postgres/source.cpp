@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "precheck.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -163,12 +165,7 @@ const PgTable& PgSource::table(const std::string& schema, const std::string& nam
 
 // ---- precheck -------------------------------------------------------------------------------
 
-namespace {
-nlohmann::json item(const std::string& name, const std::string& status, const std::string& detail,
-                    const std::string& fix = "") {
-  return {{"item", name}, {"status", status}, {"detail", detail}, {"fix", fix}};
-}
-}  // namespace
+namespace {}  // namespace
 
 std::string PgSource::precheck() {
   nlohmann::json out = nlohmann::json::array();
@@ -176,25 +173,28 @@ std::string PgSource::precheck() {
   try {
     conn = reader();
   } catch (const Error& e) {
-    out.push_back(item("connect", "failed", e.what(),
-                       "check host, port, user, password and database of the task's source"));
+    out.push_back(common::precheck_item(
+        "connect", "failed", e.what(),
+        "check host, port, user, password and database of the task's source"));
     return out.dump();
   }
-  out.push_back(item("connect", "passed",
-                     conn->options().where() + " PostgreSQL " +
-                         conn->query_value("SHOW server_version").value_or("?")));
+  out.push_back(common::precheck_item("connect", "passed",
+                                      conn->options().where() + " PostgreSQL " +
+                                          conn->query_value("SHOW server_version").value_or("?")));
   const std::string wal = conn->query_value("SHOW wal_level").value_or("");
   out.push_back(wal == "logical"
-                    ? item("wal_level", "passed", "logical")
-                    : item("wal_level", "failed", "wal_level is " + wal + ": no logical decoding",
-                           "ALTER SYSTEM SET wal_level = logical, then restart the server"));
+                    ? common::precheck_item("wal_level", "passed", "logical")
+                    : common::precheck_item(
+                          "wal_level", "failed", "wal_level is " + wal + ": no logical decoding",
+                          "ALTER SYSTEM SET wal_level = logical, then restart the server"));
   const auto role = conn->query(
       "SELECT rolreplication OR rolsuper, rolsuper FROM pg_roles WHERE rolname = current_user");
   const bool repl = !role.empty() && role.rows[0][0] == "t";
-  out.push_back(repl ? item("privilege_replication", "passed", "the role may replicate")
-                     : item("privilege_replication", "failed",
-                            "the role lacks REPLICATION: no slot, no change stream",
-                            "ALTER ROLE <ferry user> REPLICATION"));
+  out.push_back(
+      repl ? common::precheck_item("privilege_replication", "passed", "the role may replicate")
+           : common::precheck_item("privilege_replication", "failed",
+                                   "the role lacks REPLICATION: no slot, no change stream",
+                                   "ALTER ROLE <ferry user> REPLICATION"));
   const auto slots = conn->query(
       "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM "
       "pg_replication_slots)");
@@ -203,20 +203,24 @@ std::string PgSource::precheck() {
       "SELECT active, wal_status FROM pg_replication_slots WHERE slot_name = $1", {settings_.slot});
   if (!mine.empty()) {
     const std::string status = mine.rows[0][1].value_or("");
-    out.push_back(status == "lost"
-                      ? item("replication_slot", "failed",
-                             "slot " + settings_.slot +
-                                 " has lost WAL it needs (wal_status "
-                                 "lost): the change stream has a gap",
-                             "release the task and start it again from a new snapshot")
-                      : item("replication_slot", "passed",
-                             "slot " + settings_.slot + " exists (wal_status " + status + ")"));
+    out.push_back(
+        status == "lost"
+            ? common::precheck_item("replication_slot", "failed",
+                                    "slot " + settings_.slot +
+                                        " has lost WAL it needs (wal_status "
+                                        "lost): the change stream has a gap",
+                                    "release the task and start it again from a new snapshot")
+            : common::precheck_item(
+                  "replication_slot", "passed",
+                  "slot " + settings_.slot + " exists (wal_status " + status + ")"));
   } else {
-    out.push_back(free_slots > 0
-                      ? item("replication_slot", "passed",
-                             std::to_string(free_slots) + " free replication slot(s)")
-                      : item("replication_slot", "failed", "no free replication slot",
-                             "raise max_replication_slots (restart) or drop an unused slot"));
+    out.push_back(
+        free_slots > 0
+            ? common::precheck_item("replication_slot", "passed",
+                                    std::to_string(free_slots) + " free replication slot(s)")
+            : common::precheck_item(
+                  "replication_slot", "failed", "no free replication slot",
+                  "raise max_replication_slots (restart) or drop an unused slot"));
   }
   // Tables whose UPDATE / DELETE cannot be replicated: no primary key and no usable replica
   // identity (PostgreSQL then even refuses those statements on the source once published).
@@ -245,25 +249,28 @@ std::string PgSource::precheck() {
   if (!unlogged.empty()) {
     std::string list;
     for (size_t i = 0; i < unlogged.size() && i < 10; ++i) list += (i ? ", " : "") + unlogged[i];
-    out.push_back(item("unlogged_tables", "warning",
-                       std::to_string(unlogged.size()) +
-                           " unlogged table(s) cannot be "
-                           "replicated (no WAL): only their snapshot would be copied: " +
-                           list,
-                       "ALTER TABLE ... SET LOGGED, or exclude them from the task"));
+    out.push_back(
+        common::precheck_item("unlogged_tables", "warning",
+                              std::to_string(unlogged.size()) +
+                                  " unlogged table(s) cannot be "
+                                  "replicated (no WAL): only their snapshot would be copied: " +
+                                  list,
+                              "ALTER TABLE ... SET LOGGED, or exclude them from the task"));
   }
   if (names.empty()) {
-    out.push_back(item("replica_identity", "passed", "every table can carry UPDATE and DELETE"));
+    out.push_back(common::precheck_item("replica_identity", "passed",
+                                        "every table can carry UPDATE and DELETE"));
   } else {
     std::string list;
     for (size_t i = 0; i < names.size() && i < 10; ++i) list += (i ? ", " : "") + names[i];
     if (names.size() > 10) list += " and " + std::to_string(names.size() - 10) + " more";
-    out.push_back(item("replica_identity", "failed",
-                       std::to_string(names.size()) +
-                           " table(s) without a primary key or "
-                           "replica identity: " +
-                           list,
-                       "add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL"));
+    out.push_back(
+        common::precheck_item("replica_identity", "failed",
+                              std::to_string(names.size()) +
+                                  " table(s) without a primary key or "
+                                  "replica identity: " +
+                                  list,
+                              "add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL"));
   }
   return out.dump();
 }
