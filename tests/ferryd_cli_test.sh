@@ -153,6 +153,22 @@ rows=$(wc -l <"$WORK/out.tsv")
 [[ $rows -gt 0 && $rows -lt 200000 ]] || fail "expected a partial copy, got $rows rows"
 pass "SIGTERM stops the task at a batch boundary and exits 130 ($rows rows copied)"
 
+# The operator's object commands: a task without objects lists none; bad operations and
+# unknown objects are refused with the reason.
+expect_exit 0 "$FERRYD" --config "$WORK/slow.toml" --objects copy list
+expect_line "0 object(s)"
+expect_exit 0 "$FERRYD" --config "$WORK/slow.toml" --objects copy
+expect_line "0 object(s)"
+expect_exit 1 "$FERRYD" --config "$WORK/slow.toml" --objects copy ddl table:a.b
+expect_line "ferryd: task 'copy' has no object 'table:a.b'"
+expect_exit 2 "$FERRYD" --config "$WORK/slow.toml" --objects copy frobnicate
+expect_text "--objects TASK_ID takes one of: list [errors]"
+expect_exit 2 "$FERRYD" --config "$WORK/slow.toml" --objects nosuch list
+expect_text "has no task 'nosuch'"
+expect_exit 0 "$FERRYD" --config "$WORK/slow.toml" --objects copy export-schema
+expect_line "-- ferry: the schema of task 'copy'"
+pass "--objects lists, refuses unknown objects and operations, exports the schema"
+
 cat >"$WORK/refuse.toml" <<TOML
 [server]
 data_dir = "$WORK/data2"

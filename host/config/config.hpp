@@ -114,6 +114,15 @@ struct ObjectRule {
   SourceLocation where;
 };
 
+// [task.rename]: destination names for source objects. Keys are source names: a schema
+// ("shop"; a MySQL database), a table ("shop.orders"), a column ("shop.orders.amt"); values are
+// the destination's names (a table's schema follows its schema's rename).
+struct RenameConfig {
+  std::map<std::string, std::string> schemas, tables, columns;
+  SourceLocation where;
+  bool empty() const { return schemas.empty() && tables.empty() && columns.empty(); }
+};
+
 enum class MigrationType { Schema, Full, Incremental, Verify, Reverse };
 enum class Concurrency { Smooth, Normal, Fast };
 enum class AlertLevel { None, High, Medium, Low };
@@ -127,6 +136,7 @@ struct TaskConfig {
   AlertLevel alert_level = AlertLevel::Low;
   EndpointConfig source, destination;
   std::vector<ObjectRule> objects;
+  RenameConfig rename;
   std::vector<StageConfig> stages;
   SourceLocation where;  // the task table (in the daemon file or its own file in task_dir)
 

@@ -11,8 +11,10 @@ namespace {
 
 constexpr std::string_view kTaskKeys[] = {
     "id",          "types",  "tags",        "concurrency", "verify_concurrency",
-    "alert_level", "source", "destination", "objects",     "stage"};
+    "alert_level", "source", "destination", "objects",     "rename",
+    "stage"};
 constexpr std::string_view kObjectKeys[] = {"include", "exclude"};
+constexpr std::string_view kRenameKeys[] = {"schemas", "tables", "columns"};
 constexpr std::string_view kStageKeys[] = {"name",  "component",        "inputs",
                                            "after", "channel_capacity", "config"};
 constexpr int64_t kMaxChannelCapacity = 65536;
@@ -110,6 +112,63 @@ ObjectRule read_object_rule(Reader& r, const toml::table& t) {
   return rule;
 }
 
+// One [task.rename] map: source name (with `dots` dots) → a non-empty destination name.
+std::map<std::string, std::string> read_rename_map(Reader& r, const toml::node& n,
+                                                   std::string_view name, size_t dots,
+                                                   std::string_view form) {
+  std::map<std::string, std::string> out;
+  const toml::table* t = r.expect<toml::table>(n, name);
+  if (!t) return out;
+  std::map<std::string, std::string> target_of;  // destination → source, to find collisions
+  for (const auto& [k, v] : *t) {
+    const std::string key(k.str());
+    const auto parts = static_cast<size_t>(std::count(key.begin(), key.end(), '.'));
+    const bool empty_part = key.empty() || key.front() == '.' || key.back() == '.' ||
+                            key.find("..") != std::string::npos;
+    if (parts != dots || empty_part) {
+      r.error(r.at(k),
+              "rename." + std::string(name) + ": '" + key + "' must be " + std::string(form));
+      continue;
+    }
+    const std::optional<std::string> to = r.string(v, "rename." + std::string(name) + "." + key);
+    if (!to) continue;
+    if (to->empty() || to->find('.') != std::string::npos) {
+      r.error(v, "rename." + std::string(name) + ": the new name of '" + key +
+                     "' must be one non-empty name without a dot, not '" + *to + "'");
+      continue;
+    }
+    // Two sources of the same parent renamed to one name would merge them.
+    const std::string parent =
+        key.substr(0, key.rfind('.') == std::string::npos ? 0 : key.rfind('.'));
+    const std::string target = parent + "\x1f" + *to;
+    if (auto [it, fresh] = target_of.emplace(target, key); !fresh) {
+      r.error(v, "rename." + std::string(name) + ": '" + key + "' and '" + it->second +
+                     "' are both renamed to '" + *to + "'");
+      continue;
+    }
+    out.emplace(key, *to);
+  }
+  return out;
+}
+
+RenameConfig read_rename(Reader& r, const toml::node& n) {
+  RenameConfig out;
+  out.where = r.at(n);
+  const toml::table* t = r.expect<toml::table>(n, "rename");
+  if (!t) return out;
+  r.check_keys(*t, kRenameKeys, "[task.rename]");
+  if (const toml::node* m = t->get("schemas")) {
+    out.schemas = read_rename_map(r, *m, "schemas", 0, "a schema (MySQL database) name");
+  }
+  if (const toml::node* m = t->get("tables")) {
+    out.tables = read_rename_map(r, *m, "tables", 1, "\"schema.table\"");
+  }
+  if (const toml::node* m = t->get("columns")) {
+    out.columns = read_rename_map(r, *m, "columns", 2, "\"schema.table.column\"");
+  }
+  return out;
+}
+
 std::optional<uint32_t> read_channel_capacity(Reader& r, const toml::node& n) {
   const std::optional<int64_t> v = r.integer(n, "channel_capacity");
   if (v && (*v < 1 || *v > kMaxChannelCapacity)) {
@@ -200,6 +259,7 @@ ReadTask read_task(Reader& r, const toml::table& t, std::string_view context,
     each_table(r, n, "objects",
                [&](const toml::table& o) { task.objects.push_back(read_object_rule(r, o)); });
   });
+  if_present(t, "rename", [&](const toml::node& n) { task.rename = read_rename(r, n); });
   if_present(t, "stage", [&](const toml::node& n) { task.stages = read_stages(r, n, lookup); });
   return out;
 }

@@ -1,5 +1,7 @@
 #include "ferryd/commands.hpp"
 
+#include "task/objects.hpp"
+
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "meta/data_dir_lock.hpp"
@@ -14,7 +16,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -123,6 +127,9 @@ std::string task_digest(const config::TaskConfig& t) {
   fields(t.destination.fields);
   for (const auto& o : t.objects)
     s += fmt::format("|obj={}/{}", fmt::join(o.include, ","), fmt::join(o.exclude, ","));
+  for (const auto& [from, to] : t.rename.schemas) s += "|rs=" + from + ">" + to;
+  for (const auto& [from, to] : t.rename.tables) s += "|rt=" + from + ">" + to;
+  for (const auto& [from, to] : t.rename.columns) s += "|rc=" + from + ">" + to;
   for (const auto& st : t.stages) {
     s += fmt::format("|stage={}:{}:{}:{}", st.name, st.component, fmt::join(st.inputs, ","),
                      fmt::join(st.after, ","));
@@ -252,6 +259,89 @@ int run_daemon(const std::string& config_file) {
     while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     spdlog::info("signal {} received: ferryd stopping", g_signal.load());
     return kExitOk;
+  } catch (const meta::MetaError& e) {
+    std::cerr << "ferryd: " << e.what() << "\n";
+    return kExitEnvironment;
+  }
+}
+
+int object_command(const std::string& config_file, const std::string& task_id,
+                   const std::vector<std::string>& args) {
+  static const char* const kUsage =
+      "ferryd: --objects TASK_ID takes one of: list [errors] | ddl KEY | set-ddl KEY FILE | "
+      "retry KEY... | retry-failed | skip KEY... | remove KEY... | export-schema";
+  const std::string op = args.empty() ? "list" : args[0];
+  const std::vector<std::string> keys(args.empty() ? args.end() : args.begin() + 1, args.end());
+  auto l = load_everything(config_file);
+  if (!l) return kExitUsage;
+  if (!l->config.find_task(task_id)) {
+    std::cerr << fmt::format("ferryd: {} has no task '{}'\n", config_file, task_id);
+    return kExitUsage;
+  }
+  try {
+    auto lock = meta::DataDirLock::acquire(l->config.server.data_dir);
+    auto store = meta::MetaStore::open(l->config.server.data_dir);
+    if (!store->task(task_id)) store->register_task(task_id, "");
+    TaskObjects objects(*store, task_id);
+    if (op == "list" && keys.size() <= 1 && (keys.empty() || keys[0] == "errors")) {
+      const auto list = objects.list({.errors_only = !keys.empty()});
+      for (const auto& o : list) {
+        std::string error = o.error.substr(0, o.error.find('\n'));
+        std::cout << fmt::format("{:<10} {:<48} {}{}{}\n", meta::to_string(o.status), o.key,
+                                 o.dest_name.empty() ? "" : "-> " + o.dest_name,
+                                 o.ddl_edited ? "  (DDL edited)" : "",
+                                 error.empty() ? "" : "\n           " + error);
+      }
+      std::cout << fmt::format("{} object(s)\n", list.size());
+      return kExitOk;
+    }
+    if (op == "ddl" && keys.size() == 1) {
+      std::cout << objects.creation_syntax(keys[0]) << "\n";
+      return kExitOk;
+    }
+    if (op == "set-ddl" && keys.size() == 2) {
+      std::ifstream in(keys[1]);
+      if (!in) {
+        std::cerr << fmt::format("ferryd: cannot read the DDL file {}\n", keys[1]);
+        return kExitUsage;
+      }
+      const std::string ddl((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      objects.modify_ddl(keys[0], ddl);
+      std::cout << fmt::format("{}: DDL replaced; the object is pending (run the task again)\n",
+                               keys[0]);
+      return kExitOk;
+    }
+    if (op == "retry" && !keys.empty()) {
+      for (const auto& k : keys) objects.retry(k);
+      std::cout << fmt::format("{} object(s) pending again (run the task again)\n", keys.size());
+      return kExitOk;
+    }
+    if (op == "retry-failed" && keys.empty()) {
+      std::cout << fmt::format("{} failed object(s) pending again (run the task again)\n",
+                               objects.retry_all_failed());
+      return kExitOk;
+    }
+    if (op == "skip" && !keys.empty()) {
+      objects.skip(keys);
+      std::cout << fmt::format("{} object(s) skipped, with their indexes and constraints\n",
+                               keys.size());
+      return kExitOk;
+    }
+    if (op == "remove" && !keys.empty()) {
+      objects.remove(keys);
+      std::cout << fmt::format("{} object(s) removed from the migration, with their children\n",
+                               keys.size());
+      return kExitOk;
+    }
+    if (op == "export-schema" && keys.empty()) {
+      std::cout << objects.export_sql();
+      return kExitOk;
+    }
+    std::cerr << kUsage << "\n";
+    return kExitUsage;
+  } catch (const ObjectOpError& e) {
+    std::cerr << "ferryd: " << e.what() << "\n";
+    return kExitFailed;
   } catch (const meta::MetaError& e) {
     std::cerr << "ferryd: " << e.what() << "\n";
     return kExitEnvironment;

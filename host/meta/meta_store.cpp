@@ -64,6 +64,35 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_task ON events (task_id, id);
 )sql"},
+    Migration{"migration objects and metric samples", R"sql(
+CREATE TABLE objects (
+  seq            INTEGER PRIMARY KEY,  -- first-put order
+  task_id        TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  key            TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  parent         TEXT NOT NULL,
+  stage          TEXT NOT NULL,
+  source_name    TEXT NOT NULL,
+  dest_name      TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  ddl            TEXT NOT NULL,
+  ddl_edited     INTEGER NOT NULL,
+  error          TEXT NOT NULL,
+  detail_json    TEXT NOT NULL,
+  started_at_ms  INTEGER NOT NULL,
+  finished_at_ms INTEGER NOT NULL,
+  updated_at_ms  INTEGER NOT NULL,
+  UNIQUE (task_id, key)
+);
+CREATE TABLE metric_samples (
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  stage   TEXT NOT NULL,
+  name    TEXT NOT NULL,
+  at_ms   INTEGER NOT NULL,
+  value   REAL NOT NULL,
+  PRIMARY KEY (task_id, stage, name, at_ms)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -92,6 +121,15 @@ constexpr std::array<std::pair<StageState, std::string_view>, 6> kStageStateName
     {StageState::Stopped, "Stopped"},
     {StageState::Failed, "Failed"},
     {StageState::Completed, "Completed"},
+}};
+
+constexpr std::array<std::pair<ObjectStatus, std::string_view>, 6> kObjectStatusNames = {{
+    {ObjectStatus::Pending, "pending"},
+    {ObjectStatus::Running, "running"},
+    {ObjectStatus::Succeeded, "succeeded"},
+    {ObjectStatus::Failed, "failed"},
+    {ObjectStatus::Skipped, "skipped"},
+    {ObjectStatus::Removed, "removed"},
 }};
 
 template <typename Enum, size_t N>
@@ -215,6 +253,7 @@ class Statement {
   }
 
   int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
@@ -234,6 +273,7 @@ class Statement {
                               SQLITE_UTF8));
   }
   void bind_one(int index, int64_t v) { check(sqlite3_bind_int64(stmt_, index, v)); }
+  void bind_one(int index, double v) { check(sqlite3_bind_double(stmt_, index, v)); }
   void bind_one(int index, std::span<const uint8_t> v) {
     check(v.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
                     : sqlite3_bind_blob64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT));
@@ -338,7 +378,58 @@ TaskRecord task_row(const Connection& conn, const Statement& q) {
                     .updated_at_ms = q.integer(5)};
 }
 
+constexpr std::string_view kObjectColumns =
+    "task_id, key, kind, parent, stage, source_name, dest_name, status, ddl, ddl_edited, error, "
+    "detail_json, started_at_ms, finished_at_ms, updated_at_ms";
+
+ObjectRecord object_row(const Connection& conn, const Statement& q) {
+  const std::string status = q.text(7);
+  const auto parsed = object_status_from_string(status);
+  if (!parsed) conn.fail("read object", "unknown object status '" + status + "'");
+  return ObjectRecord{.task_id = q.text(0),
+                      .key = q.text(1),
+                      .kind = q.text(2),
+                      .parent = q.text(3),
+                      .stage = q.text(4),
+                      .source_name = q.text(5),
+                      .dest_name = q.text(6),
+                      .status = *parsed,
+                      .ddl = q.text(8),
+                      .ddl_edited = q.integer(9) != 0,
+                      .error = q.text(10),
+                      .detail_json = q.text(11),
+                      .started_at_ms = q.integer(12),
+                      .finished_at_ms = q.integer(13),
+                      .updated_at_ms = q.integer(14)};
+}
+
+void write_object(Connection& conn, const std::string& op, const ObjectRecord& r) {
+  Statement(conn, op, R"sql(
+      INSERT INTO objects (task_id, key, kind, parent, stage, source_name, dest_name, status, ddl,
+                           ddl_edited, error, detail_json, started_at_ms, finished_at_ms,
+                           updated_at_ms)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+      ON CONFLICT (task_id, key) DO UPDATE
+        SET kind = excluded.kind, parent = excluded.parent, stage = excluded.stage,
+            source_name = excluded.source_name, dest_name = excluded.dest_name,
+            status = excluded.status, ddl = excluded.ddl, ddl_edited = excluded.ddl_edited,
+            error = excluded.error, detail_json = excluded.detail_json,
+            started_at_ms = excluded.started_at_ms, finished_at_ms = excluded.finished_at_ms,
+            updated_at_ms = excluded.updated_at_ms)sql")
+      .bind(r.task_id, r.key, r.kind, r.parent, r.stage, r.source_name, r.dest_name,
+            to_string(r.status), r.ddl, static_cast<int64_t>(r.ddl_edited ? 1 : 0), r.error,
+            r.detail_json, r.started_at_ms, r.finished_at_ms, now_ms())
+      .run();
+}
+
 }  // namespace
+
+std::string_view to_string(ObjectStatus status) {
+  return name_of(kObjectStatusNames, status);
+}
+std::optional<ObjectStatus> object_status_from_string(std::string_view name) {
+  return value_of(kObjectStatusNames, name);
+}
 
 std::string_view to_string(TaskState state) {
   return name_of(kTaskStateNames, state);
@@ -539,6 +630,88 @@ std::vector<EventRecord> MetaStore::events(const std::string& task_id, int64_t a
                               .message = q.text(5)});
   }
   return out;
+}
+
+void MetaStore::put_object(const ObjectRecord& r) {
+  put_objects({r});
+}
+
+void MetaStore::put_objects(const std::vector<ObjectRecord>& records) {
+  if (records.empty()) return;
+  const std::string op = "put " + std::to_string(records.size()) + " object(s) of task '" +
+                         records.front().task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(impl_->conn, op);
+  for (const auto& r : records) write_object(impl_->conn, op, r);
+  tx.commit();
+}
+
+std::optional<ObjectRecord> MetaStore::object(const std::string& task_id,
+                                              const std::string& key) const {
+  const std::string op = "read object '" + key + "' of task '" + task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  Statement q(
+      impl_->conn, op,
+      "SELECT " + std::string(kObjectColumns) + " FROM objects WHERE task_id = ?1 AND key = ?2");
+  if (!q.bind(task_id, key).step()) return std::nullopt;
+  return object_row(impl_->conn, q);
+}
+
+std::vector<ObjectRecord> MetaStore::objects(const std::string& task_id,
+                                             const std::string& key_prefix) const {
+  const std::string op = "list objects of task '" + task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  // substr() rather than LIKE: keys hold '_' and '%'.
+  Statement q(impl_->conn, op,
+              "SELECT " + std::string(kObjectColumns) +
+                  " FROM objects WHERE task_id = ?1 AND substr(key, 1, length(?2)) = ?2"
+                  " ORDER BY seq");
+  q.bind(task_id, key_prefix);
+  std::vector<ObjectRecord> out;
+  while (q.step()) out.push_back(object_row(impl_->conn, q));
+  return out;
+}
+
+void MetaStore::append_metric_samples(const std::string& task_id,
+                                      const std::vector<MetricSample>& samples) {
+  if (samples.empty()) return;
+  const std::string op = "append metric samples of task '" + task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(impl_->conn, op);
+  for (const auto& s : samples) {
+    Statement(impl_->conn, op, R"sql(
+        INSERT INTO metric_samples (task_id, stage, name, at_ms, value) VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (task_id, stage, name, at_ms) DO UPDATE SET value = excluded.value)sql")
+        .bind(task_id, s.stage, s.name, s.at_ms != 0 ? s.at_ms : now_ms(), s.value)
+        .run();
+  }
+  tx.commit();
+}
+
+std::vector<MetricSample> MetaStore::metric_samples(const std::string& task_id,
+                                                    const std::string& stage,
+                                                    const std::string& name,
+                                                    int64_t since_ms) const {
+  const std::string op = "read metric '" + name + "' of task '" + task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  Statement q(impl_->conn, op, R"sql(
+      SELECT stage, name, at_ms, value FROM metric_samples
+      WHERE task_id = ?1 AND stage = ?2 AND name = ?3 AND at_ms >= ?4 ORDER BY at_ms)sql");
+  q.bind(task_id, stage, name, since_ms);
+  std::vector<MetricSample> out;
+  while (q.step()) {
+    out.push_back(MetricSample{
+        .stage = q.text(0), .name = q.text(1), .at_ms = q.integer(2), .value = q.real(3)});
+  }
+  return out;
+}
+
+void MetaStore::prune_metric_samples(const std::string& task_id, int64_t before_ms) {
+  const std::string op = "prune metric samples of task '" + task_id + "'";
+  std::lock_guard lock(impl_->mutex);
+  Statement(impl_->conn, op, "DELETE FROM metric_samples WHERE task_id = ?1 AND at_ms < ?2")
+      .bind(task_id, before_ms)
+      .run();
 }
 
 }  // namespace ferry::meta

@@ -66,6 +66,40 @@ struct EventRecord {
   std::string message{};
 };
 
+// The status of a migration object (a schema, table, view, index, constraint, a table's data),
+// as the reference documentation lists them.
+enum class ObjectStatus { Pending, Running, Succeeded, Failed, Skipped, Removed };
+std::string_view to_string(ObjectStatus status);  // "pending", "running", ...
+std::optional<ObjectStatus> object_status_from_string(std::string_view name);
+
+// One migration object of a task. `key` is unique per task ("table:shop.orders",
+// "index:shop.orders.k_1"); `parent` is the key of the object it belongs to (an index's table).
+// `ddl_edited` is set when an operator replaced the generated DDL: components run the edit.
+struct ObjectRecord {
+  std::string task_id{};
+  std::string key{};
+  std::string kind{};
+  std::string parent{};
+  std::string stage{};
+  std::string source_name{};
+  std::string dest_name{};
+  ObjectStatus status = ObjectStatus::Pending;
+  std::string ddl{};
+  bool ddl_edited = false;
+  std::string error{};
+  std::string detail_json = "{}";
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+struct MetricSample {
+  std::string stage{};
+  std::string name{};
+  int64_t at_ms = 0;
+  double value = 0;
+};
+
 // ferryd's durable state: tasks, their stages, checkpoints and events, in the SQLite database
 // data_dir/meta.db.
 //
@@ -116,6 +150,22 @@ class MetaStore {
   int64_t append_event(const EventRecord& e);
   std::vector<EventRecord> events(const std::string& task_id, int64_t after_id = 0,
                                   size_t limit = 1000) const;
+
+  // Migration objects. put_object upserts by (task_id, key) with every field as given
+  // (updated_at_ms = now); objects() lists a task's objects in first-put order, those whose key
+  // starts with `key_prefix` when it is not empty. put_objects writes several in one transaction.
+  void put_object(const ObjectRecord& r);
+  void put_objects(const std::vector<ObjectRecord>& records);
+  std::optional<ObjectRecord> object(const std::string& task_id, const std::string& key) const;
+  std::vector<ObjectRecord> objects(const std::string& task_id,
+                                    const std::string& key_prefix = {}) const;
+
+  // Metric time series (for charts): one sample per metric and persist interval. Samples older
+  // than `before_ms` are dropped by prune_metric_samples.
+  void append_metric_samples(const std::string& task_id, const std::vector<MetricSample>& samples);
+  std::vector<MetricSample> metric_samples(const std::string& task_id, const std::string& stage,
+                                           const std::string& name, int64_t since_ms = 0) const;
+  void prune_metric_samples(const std::string& task_id, int64_t before_ms);
 
   std::filesystem::path path() const;  // data_dir/meta.db
 

@@ -1,5 +1,7 @@
 #include "task/stage_host.hpp"
 
+#include "task/objects.hpp"
+
 #include <spdlog/spdlog.h>
 #include <ferry/sdk/error.hpp>
 
@@ -129,6 +131,21 @@ std::map<std::string, double> StageHost::metrics() const {
 std::string StageHost::progress() const {
   std::lock_guard lock(mu_);
   return progress_;
+}
+
+ferry_status StageHost::on_object_put(const std::string& object_json) {
+  try {
+    put_object_json(store_, task_id_, stage_, object_json);
+    return FERRY_OK;
+  } catch (const ObjectOpError& e) {
+    on_log(FERRY_LOG_ERROR, e.what());
+    return FERRY_INVALID_ARGUMENT;
+  }
+}
+
+ferry_status StageHost::on_object_list(const std::string& key_prefix, std::string& json) {
+  json = list_objects_json(store_, task_id_, key_prefix);
+  return FERRY_OK;
 }
 
 }  // namespace ferry::host

@@ -62,6 +62,8 @@ class StageHost : public HostServices {
   void on_progress(const std::string& json) override;
   ferry_status on_open_endpoint(ferry_kind kind, ferry_endpoint* out) override;
   void on_close_endpoint(ferry_endpoint* endpoint) override;
+  ferry_status on_object_put(const std::string& object_json) override;
+  ferry_status on_object_list(const std::string& key_prefix, std::string& json) override;
 
  private:
   const std::string task_id_, stage_;

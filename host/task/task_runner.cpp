@@ -42,6 +42,9 @@ std::string task_settings_json(const config::TaskConfig& task) {
   for (const auto& o : task.objects) {
     j["objects"].push_back({{"include", o.include}, {"exclude", o.exclude}});
   }
+  j["rename"] = {{"schemas", task.rename.schemas},
+                 {"tables", task.rename.tables},
+                 {"columns", task.rename.columns}};
   j["source_plugin"] = task.source.plugin;
   j["destination_plugin"] = task.destination.plugin;
   return j.dump();
@@ -55,6 +58,7 @@ struct TaskRunner::Stage {
   std::string error;
   int64_t started_ms = 0, finished_ms = 0;
   bool launched = false;
+  int64_t sampled_ms = 0;  // when the metrics were last sampled into the store
   std::thread thread;
   // The running component, for the pause/resume hooks (guarded by instance_mu). Shared, so a
   // hook called without locks keeps the instance alive even if run() returns meanwhile.
@@ -102,6 +106,10 @@ void TaskRunner::start() {
   started_ = true;
   store_write("registering the task", [&] {
     if (!store_.task(task_.id)) store_.register_task(task_.id, "");
+    store_.prune_metric_samples(
+        task_.id,
+        now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(options_.metric_retention)
+                       .count());
   });
   set_task_state(TaskState::Running);
   for (const auto& s : stages_) persist_stage(*s);
@@ -241,7 +249,9 @@ void TaskRunner::schedule_loop() {
     if (!running && !launchable) break;
     if (changed_.wait_for(lock, options_.persist_interval) == std::cv_status::timeout) {
       for (const auto& s : stages_) {
-        if (s->launched && !is_final(s->state)) persist_stage(*s);
+        if (!s->launched || is_final(s->state)) continue;
+        persist_stage(*s);
+        sample_metrics(*s, false);
       }
     }
   }
@@ -400,6 +410,7 @@ void TaskRunner::finish_stage(Stage& s, StageState state, const std::string& err
   s.error = error;
   s.finished_ms = now_ms();
   persist_stage(s);
+  sample_metrics(s, true);
   if (state == StageState::Failed) {
     event("error", s.spec->name, "stage failed: " + error);
     fail_task(fmt::format("stage '{}' failed: {}", s.spec->name, error));
@@ -449,6 +460,17 @@ void TaskRunner::persist_stage(const Stage& s) {
   r.started_at_ms = s.started_ms;
   r.finished_at_ms = s.finished_ms;
   store_write("recording a stage's status", [&] { store_.put_stage(r); });
+}
+
+void TaskRunner::sample_metrics(Stage& s, bool force) {
+  const int64_t now = now_ms();
+  if (!force && now - s.sampled_ms < options_.metric_sample_interval.count()) return;
+  s.sampled_ms = now;
+  std::vector<meta::MetricSample> samples;
+  for (const auto& [name, value] : s.host->metrics()) {
+    samples.push_back({.stage = s.spec->name, .name = name, .at_ms = now, .value = value});
+  }
+  store_write("recording metric samples", [&] { store_.append_metric_samples(task_.id, samples); });
 }
 
 void TaskRunner::event(const std::string& level, const std::string& stage,

@@ -46,6 +46,11 @@ struct TaskStatus {
 struct RunnerOptions {
   uint64_t channel_max_bytes = 64ull << 20;  // cell bytes in flight per channel
   std::chrono::milliseconds persist_interval{1000};
+  // Each stage's metrics are sampled into the meta store's time series this often (for charts),
+  // and once more when the stage ends; samples older than metric_retention are dropped when the
+  // task starts.
+  std::chrono::milliseconds metric_sample_interval{5000};
+  std::chrono::hours metric_retention{24 * 7};
   // ferry's data directory: each stage gets <data_dir>/tasks/<task>/<stage>/ (empty: none).
   std::filesystem::path data_dir;
 };
@@ -86,6 +91,7 @@ class TaskRunner {
   void finish_stage(Stage& s, meta::StageState state, const std::string& error);
   void set_task_state(meta::TaskState state, const std::string& error = {});  // mu_ held
   void persist_stage(const Stage& s);                                         // mu_ held
+  void sample_metrics(Stage& s, bool force);                                  // mu_ held
   void event(const std::string& level, const std::string& stage, const std::string& message);
   template <class F>
   void store_write(const char* what, F&& f);  // mu_ held; a failure fails the task

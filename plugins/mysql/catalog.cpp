@@ -183,6 +183,17 @@ std::string in_list(const Connection& conn, const std::vector<std::string>& valu
   return out + ")";
 }
 
+// The server's major version ("8.0.36" → 8); 0 when it does not start with one.
+int server_major(const Connection& conn) {
+  const std::string& v = conn.server_version();
+  int major = 0;
+  for (size_t i = 0; i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])); ++i) {
+    major = major * 10 + (v[i] - '0');
+    if (major > 1000) break;
+  }
+  return major;
+}
+
 struct Key {
   std::string schema, table;
   bool operator<(const Key& o) const {
@@ -201,12 +212,19 @@ std::vector<Table> read_tables(
   const std::string table_filter =
       only_table.empty() ? std::string() : " AND TABLE_NAME = " + conn.quote(only_table);
   std::map<Key, size_t> index;
+  std::vector<int64_t> auto_increment;  // per table: the counter, -1 when it has none
 
+  // MySQL 8.0 serves TABLES' statistics, AUTO_INCREMENT among them, from a cache refreshed
+  // once a day (information_schema_stats_expiry): this session reads them live. MariaDB (and
+  // MySQL before 8.0) always does.
+  if (!conn.is_mariadb() && server_major(conn) >= 8) {
+    conn.exec("SET SESSION information_schema_stats_expiry = 0");
+  }
   // Temporary tables: information_schema.TABLES shows the session's own as TABLE_TYPE
   // 'TEMPORARY'; only base (and system-versioned) tables are listed.
   Rows t = conn.query(
-      "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, CREATE_OPTIONS "
-      "FROM information_schema.TABLES WHERE TABLE_SCHEMA IN " +
+      "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, CREATE_OPTIONS, "
+      "AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA IN " +
       in + table_filter +
       " AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME");
   for (auto& r : t.rows) {
@@ -220,6 +238,7 @@ std::vector<Table> read_tables(
     if (str(r[5]).find("partitioned") != std::string::npos) tb.flags |= FERRY_TABLE_PARTITIONED;
     index[{tb.schema, tb.name}] = tables.size();
     tables.push_back(std::move(tb));
+    auto_increment.push_back(as_int(r[6]).value_or(-1));
   }
   auto find = [&](const std::optional<std::string>& s,
                   const std::optional<std::string>& n) -> Table* {
@@ -247,8 +266,11 @@ std::vector<Table> read_tables(
     std::string extra_lc = extra;
     std::transform(extra_lc.begin(), extra_lc.end(), extra_lc.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (extra_lc.find("auto_increment") != std::string::npos)
+    if (extra_lc.find("auto_increment") != std::string::npos) {
+      // A table has at most one; its next value is the table's counter.
       c.flags |= FERRY_COLUMN_AUTO_INCREMENT;
+      c.identity_next = auto_increment[static_cast<size_t>(tb - tables.data())];
+    }
     const std::string gen = str(r[16]);
     if (!gen.empty()) {
       c.generated_expr = gen;

@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "apply_driver.hpp"
+#include "catalog.hpp"
 #include "connection.hpp"
 #include "literal.hpp"
 #include "precheck.hpp"
@@ -1186,6 +1187,11 @@ Checksum MysqlDestination::checksum(const Split& range, const std::string& spec)
 
 std::unique_ptr<BatchStream> MysqlDestination::read_range(const Split& range, uint32_t batch_rows) {
   return impl_->guarded([&] { return range_reader(impl_->reader(), range, batch_rows); });
+}
+
+Catalog MysqlDestination::discover(const std::string& selection_json) {
+  return impl_->guarded(
+      [&] { return read_catalog(*impl_->reader(), parse_selection(selection_json.c_str())); });
 }
 
 }  // namespace ferry::mysql

@@ -152,8 +152,10 @@ std::vector<PgTable> read_tables(
   // Base and partitioned tables; partitions are read through their parent, temporary tables
   // never appear (their schemas are pg_temp_*), unlogged ones are flagged.
   Rows t = conn.query(
-      "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.reltuples::bigint, "
-      "pg_relation_size(c.oid), obj_description(c.oid, 'pg_class'), c.relreplident, "
+      "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, " + row_estimate_sql("c") +
+      ", CASE WHEN c.relkind = 'p' THEN (SELECT sum(pg_relation_size(relid)) FROM "
+      "pg_partition_tree(c.oid)) ELSE pg_relation_size(c.oid) END, "
+      "obj_description(c.oid, 'pg_class'), c.relreplident, "
       "CASE WHEN c.relkind = 'p' THEN (SELECT max(p.relpages) FROM pg_inherits i JOIN pg_class "
       "p ON p.oid = i.inhrelid WHERE i.inhparent = c.oid) ELSE c.relpages END "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -199,12 +201,45 @@ std::vector<PgTable> read_tables(
       "CASE WHEN t.typtype = 'e' THEN (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) "
       "FROM pg_enum e WHERE e.enumtypid = t.oid)::text END, "
       "CASE WHEN t.typtype = 'd' THEN t.typbasetype END, "
-      "CASE WHEN t.typtype = 'd' THEN t.typtypmod END "
+      "CASE WHEN t.typtype = 'd' THEN t.typtypmod END, "
+      // The sequence behind the column: an identity column's own (pg_depend 'i', as
+      // pg_get_serial_sequence finds it), else the one its default calls nextval() on (serial,
+      // bigserial, or a sequence of its own), in pg_get_serial_sequence's quoted form.
+      "sq.seq, quote_ident(sn.nspname) || '.' || quote_ident(sc.relname), "
+      // Reading its state needs SELECT on it and USAGE on its schema (a standby cannot read an
+      // unlogged one); USAGE on the sequence alone shows last_value only once nextval() has
+      // been called (pg_sequence_last_value).
+      "has_sequence_privilege(sq.seq, 'SELECT') AND has_schema_privilege(sn.oid, 'USAGE') AND "
+      "NOT (sc.relpersistence = 'u' AND pg_is_in_recovery()), "
+      "ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcycle, "
+      "CASE WHEN NOT (has_sequence_privilege(sq.seq, 'SELECT') AND "
+      "has_schema_privilege(sn.oid, 'USAGE')) AND "
+      "has_sequence_privilege(sq.seq, 'USAGE') AND NOT (sc.relpersistence = 'u' AND "
+      "pg_is_in_recovery()) THEN pg_sequence_last_value(sq.seq) END "
       "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
       "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       "LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 0 "
+      "LEFT JOIN LATERAL (SELECT dep.objid AS seq FROM pg_depend dep WHERE a.attidentity <> '' "
+      "AND dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND "
+      "dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' "
+      "UNION ALL SELECT dep.refobjid FROM pg_depend dep JOIN pg_class s ON s.oid = dep.refobjid "
+      "AND s.relkind = 'S' WHERE a.attidentity = '' AND a.attgenerated = '' AND "
+      "dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid AND "
+      "dep.refclassid = 'pg_class'::regclass LIMIT 1) sq ON true "
+      "LEFT JOIN pg_class sc ON sc.oid = sq.seq "
+      "LEFT JOIN pg_namespace sn ON sn.oid = sc.relnamespace "
+      "LEFT JOIN pg_sequence ps ON ps.seqrelid = sq.seq "
       "WHERE a.attrelid = ANY(" +
       oids + ") AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum");
+  // Identity columns whose sequence state is read below (with SELECT on the sequence).
+  struct Pending {
+    PgTable* table;
+    size_t column;
+    std::string sequence;  // quoted, qualified
+    int64_t increment, min_value, max_value;
+    bool cycle;
+  };
+  std::vector<Pending> pending;
   for (auto& r : cols.rows) {
     PgTable* pt = find(r[0]);
     if (!pt) continue;
@@ -236,10 +271,52 @@ std::vector<PgTable> read_tables(
       c.charset = "UTF8";
     }
     if (r[11]) c.labels = text_array(*r[11]);
+    if ((c.flags & FERRY_COLUMN_AUTO_INCREMENT) && r[14] && r[15] && r[17]) {
+      c.identity_sequence = *r[15];
+      const int64_t increment = std::stoll(*r[17]), min_value = std::stoll(str(r[18])),
+                    max_value = std::stoll(str(r[19]));
+      const bool cycle = str(r[20]) == "t";
+      if (str(r[16]) == "t") {
+        pending.push_back(
+            Pending{pt, pt->table.columns.size(), *r[15], increment, min_value, max_value, cycle});
+      } else if (r[21]) {
+        // USAGE only: pg_sequence_last_value is NULL until the first nextval(), and then
+        // is_called is true; before that the next value is not visible (RESTART WITH and
+        // setval(..., false) move it away from the start value).
+        c.identity_next =
+            sequence_next(std::stoll(*r[21]), true, increment, min_value, max_value, cycle);
+      }
+    }
     pt->table.columns.push_back(std::move(c));
     pt->type_oids.push_back(oid);
     pt->typmods.push_back(typmod);
     pt->decoders.push_back(d);
+  }
+
+  // The sequences' state, read from the sequences themselves: last_value and is_called
+  // (pg_sequences shows no last_value until the first nextval(), whatever RESTART WITH or
+  // setval(..., false) set it to).
+  std::map<std::string, std::pair<int64_t, bool>> state;  // sequence → last_value, is_called
+  {
+    std::set<std::string> wanted;
+    for (const auto& p : pending) wanted.insert(p.sequence);
+    constexpr size_t kPerQuery = 100;
+    for (auto it = wanted.begin(); it != wanted.end();) {
+      std::string sql;
+      for (size_t n = 0; it != wanted.end() && n < kPerQuery; ++it, ++n) {
+        sql += (n ? " UNION ALL " : "") + std::string("SELECT ") + conn.literal(*it) +
+               ", last_value, is_called FROM " + *it;
+      }
+      for (auto& row : conn.query(sql).rows) {
+        state[str(row[0])] = {std::stoll(str(row[1])), str(row[2]) == "t"};
+      }
+    }
+  }
+  for (const auto& p : pending) {
+    auto st = state.find(p.sequence);
+    if (st == state.end()) continue;
+    p.table->table.columns[p.column].identity_next = sequence_next(
+        st->second.first, st->second.second, p.increment, p.min_value, p.max_value, p.cycle);
   }
 
   // Indexes: key columns by name (expressions by their text), the definition for same-engine.
@@ -369,12 +446,44 @@ PgCatalog read_catalog(Connection& conn, const Selection& selection, const TypeC
   return cat;
 }
 
+std::string row_estimate_sql(const std::string& c) {
+  // A relation with storage: rows per page (from its last VACUUM / ANALYZE, or, never analyzed,
+  // from the width of its columns) times its pages now — as the planner estimates.
+  auto one = [](const std::string& r) {
+    return "CASE WHEN " + r + ".relpages > 0 AND " + r + ".reltuples >= 0 THEN " + r +
+           ".reltuples / " + r +
+           ".relpages ELSE (current_setting('block_size')::int - 24) / (SELECT 28 + "
+           "coalesce(sum(CASE WHEN a.attlen > 0 THEN a.attlen ELSE 32 END), 0) FROM "
+           "pg_attribute a WHERE a.attrelid = " +
+           r + ".oid AND a.attnum > 0 AND NOT a.attisdropped)::float8 END * (pg_relation_size(" +
+           r + ".oid) / current_setting('block_size')::int)";
+  };
+  // A partitioned table: the sum of its partitions.
+  return "(CASE WHEN " + c + ".relkind = 'p' THEN (SELECT coalesce(sum(" + one("l") +
+         "), 0) FROM pg_partition_tree(" + c +
+         ".oid) pt JOIN pg_class l ON l.oid = pt.relid WHERE pt.isleaf AND l.relkind = 'r') "
+         "ELSE " +
+         one(c) + " END)::bigint";
+}
+
 std::optional<PgTable> read_table(Connection& conn, const std::string& schema,
                                   const std::string& table, const TypeCatalog& types) {
   auto tables = read_tables(
       conn, {schema}, [&](const std::string&, const std::string& t) { return t == table; }, types);
   if (tables.empty()) return std::nullopt;
   return std::move(tables.front());
+}
+
+int64_t sequence_next(int64_t last_value, bool is_called, int64_t increment, int64_t min_value,
+                      int64_t max_value, bool cycle) {
+  if (!is_called) return last_value;  // nextval() returns last_value itself
+  int64_t next = 0;
+  const bool overflow = __builtin_add_overflow(last_value, increment, &next);
+  if (increment > 0 ? overflow || next > max_value : overflow || next < min_value) {
+    if (!cycle) return -1;  // nextval() fails: "reached maximum value of sequence"
+    return increment > 0 ? min_value : max_value;
+  }
+  return next;
 }
 
 std::vector<std::string> chunk_key(const PgTable& t) {

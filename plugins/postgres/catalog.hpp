@@ -5,6 +5,7 @@
 
 #include <ferry/sdk/catalog.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,16 @@ TypeCatalog read_types(Connection& conn);
 PgCatalog read_catalog(Connection& conn, const Selection& selection, const TypeCatalog& types);
 std::optional<PgTable> read_table(Connection& conn, const std::string& schema,
                                   const std::string& table, const TypeCatalog& types);
+
+// The value a sequence's next nextval() returns, from its state (last_value, is_called) and
+// its options; -1 when it has none (exhausted, NO CYCLE: nextval() would fail).
+int64_t sequence_next(int64_t last_value, bool is_called, int64_t increment, int64_t min_value,
+                      int64_t max_value, bool cycle);
+
+// SQL of the estimated row count (bigint) of the pg_class row aliased `c`: a partitioned
+// table's is the sum of its partitions'; a table never analyzed (reltuples -1) is estimated from
+// its size and the width of its columns.
+std::string row_estimate_sql(const std::string& c);
 
 // The split key: the primary key, else the first unique index on NOT NULL plain columns
 // (no expression, no predicate); empty when there is none.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -55,14 +56,20 @@ class PgStream : public BatchStream {
  private:
   struct RelState {
     SharedTable ref;
-    std::vector<Decoder> decoders;
-    std::string name;  // "schema.table", for messages
+    std::vector<Decoder> decoders;  // per column of ref
+    std::vector<size_t> order;      // column i of ref is value order[i] of the stream's tuple
+    std::string name;               // "schema.table", for messages
+    // A partition (the publication publishes partitions as themselves): its changes belong to
+    // its partitioned table, `root`; ref is named after that table.
+    uint32_t root = 0;
+    std::string partition;  // "schema"."partition", for messages
   };
 
   void connect();
   void send_status(bool reply);
   void handle(std::string_view data);
   void on_message(const Message& m, Lsn wal_start);
+  void on_truncate(const Truncate& tr);
   const RelState& relation(uint32_t oid);
   bool count_record() { return ++txn_records_ > skip_records_; }
   Bytes in_txn_position() const { return WalPosition{boundary_, txn_records_}.encode(); }
@@ -112,6 +119,9 @@ class PgStream : public BatchStream {
   uint32_t rows_in_batch_ = 0;
   bool flush_now_ = false;
   char* buf_ = nullptr;
+  // A change that stops the stream (a TRUNCATE that cannot be replayed): the records before it
+  // go out first, the error with the next call.
+  std::optional<Error> stop_;
 };
 
 void PgStream::connect() {
@@ -163,21 +173,62 @@ void PgStream::send_status(bool reply) {
   last_status_ = Clock::now();
 }
 
+namespace {
+
+bool same_columns(const std::vector<Column>& a, const std::vector<Column>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Column& x, const Column& y) {
+    return x.name == y.name && x.type == y.type && x.flags == y.flags &&
+           x.element_type == y.element_type && x.length == y.length && x.precision == y.precision &&
+           x.scale == y.scale && x.native_type == y.native_type;
+  });
+}
+
+}  // namespace
+
 const PgStream::RelState& PgStream::relation(uint32_t oid) {
   auto it = rel_states_.find(oid);
   if (it != rel_states_.end()) return it->second;
   const Relation& r = relations_.get(oid);
   if (meta_->broken()) meta_ = std::make_unique<Connection>(source_.connect);
-  // Columns as the stream sends them (generated columns are not sent), types from their OIDs,
-  // keys and nullability from the catalog.
-  std::optional<PgTable> cat = read_table(*meta_, r.schema, r.name, types_);
-  bool reloaded = false;
   RelState st;
-  st.name = r.schema + "." + r.name;
+  // A partition's changes are its partitioned table's (the table the task selected).
+  std::string schema = r.schema, name = r.name;
+  const Rows root = meta_->query(
+      "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace WHERE c.oid = pg_partition_root($1::oid::regclass) AND c.oid <> $1::oid",
+      {std::to_string(oid)});
+  if (!root.empty()) {
+    st.root = static_cast<uint32_t>(std::stoul(root.rows[0][0].value_or("0")));
+    schema = root.rows[0][1].value_or("");
+    name = root.rows[0][2].value_or("");
+    st.partition = qualified(r.schema, r.name);
+  }
+  // Columns as the stream sends them (generated columns are not sent), in the table's order (a
+  // partition may order them otherwise), types from their OIDs, keys and nullability from the
+  // catalog.
+  std::optional<PgTable> cat = read_table(*meta_, schema, name, types_);
+  std::vector<bool> used(r.columns.size(), false);
+  if (cat) {
+    for (const auto& cc : cat->table.columns) {
+      for (size_t j = 0; j < r.columns.size(); ++j) {
+        if (!used[j] && r.columns[j].name == cc.name) {
+          st.order.push_back(j);
+          used[j] = true;
+          break;
+        }
+      }
+    }
+  }
+  for (size_t j = 0; j < r.columns.size(); ++j) {
+    if (!used[j]) st.order.push_back(j);
+  }
+  bool reloaded = false;
+  st.name = schema + "." + name;
   TableSchema ts;
-  ts.schema = r.schema;
-  ts.name = r.name;
-  for (const auto& rc : r.columns) {
+  ts.schema = schema;
+  ts.name = name;
+  for (const size_t j : st.order) {
+    const auto& rc = r.columns[j];
     if (!types_.find(rc.type_oid) && rc.type_oid >= 16384 && !reloaded) {
       types_ = read_types(*meta_);  // a type created after the stream opened
       reloaded = true;
@@ -210,7 +261,17 @@ const PgStream::RelState& PgStream::relation(uint32_t oid) {
     ts.columns.push_back(std::move(c));
     st.decoders.push_back(d);
   }
-  st.ref = make_table(std::move(ts));
+  // Partitions of one table with the same columns share its description, so that their rows
+  // stay one table in a batch.
+  if (st.root != 0) {
+    for (const auto& [other_oid, other] : rel_states_) {
+      if (other.root == st.root && same_columns(other.ref->table().columns, ts.columns)) {
+        st.ref = other.ref;
+        break;
+      }
+    }
+  }
+  if (!st.ref) st.ref = make_table(std::move(ts));
   return rel_states_.emplace(oid, std::move(st)).first->second;
 }
 
@@ -220,11 +281,64 @@ void PgStream::add_image(const RelState& rel, const Tuple& t) {
     fail(FERRY_DATA_LOSS, "pgoutput: a row of " + std::to_string(t.size()) + " values for " +
                               rel.name + " of " + std::to_string(rel.decoders.size()) + " columns");
   }
-  for (size_t i = 0; i < t.size(); ++i) {
+  for (size_t i = 0; i < rel.order.size(); ++i) {
     std::string why;
-    if (!append_value(b, rel.decoders[i], t[i], &why)) {
+    if (!append_value(b, rel.decoders[i], t[rel.order[i]], &why)) {
       fail(FERRY_NOT_SUPPORTED, rel.name + "." + rel.ref->table().columns[i].name + ": " + why);
     }
+  }
+}
+
+// A TRUNCATE names the relations it emptied: a table as itself; a partitioned table as all of
+// its partitions, which becomes one TRUNCATE of that table. Some of its partitions only cannot
+// be replayed — the destination holds the table as one, and the stream does not say which of
+// its rows were in them — and stop the stream rather than leave those rows in place.
+void PgStream::on_truncate(const Truncate& tr) {
+  std::vector<const RelState*> rels;
+  for (uint32_t oid : tr.relations) rels.push_back(&relation(oid));
+  std::set<uint32_t> done;
+  for (size_t i = 0; i < rels.size(); ++i) {
+    const RelState& rel = *rels[i];
+    if (rel.root != 0) {
+      if (!done.insert(rel.root).second) continue;
+      std::set<uint32_t> named;
+      for (size_t k = 0; k < rels.size(); ++k) {
+        if (rels[k]->root == rel.root) named.insert(tr.relations[k]);
+      }
+      if (meta_->broken()) meta_ = std::make_unique<Connection>(source_.connect);
+      const Rows leaves = meta_->query(
+          "SELECT p.relid::oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM "
+          "pg_partition_tree($1::oid::regclass) p JOIN pg_class c ON c.oid = p.relid JOIN "
+          "pg_namespace n ON n.oid = c.relnamespace WHERE p.isleaf AND c.relkind = 'r' AND "
+          "c.relpersistence = 'p' ORDER BY 2",
+          {std::to_string(rel.root)});
+      std::vector<std::string> kept;
+      for (const auto& l : leaves.rows) {
+        if (!named.count(static_cast<uint32_t>(std::stoul(l[0].value_or("0"))))) {
+          kept.push_back(l[1].value_or("?"));
+        }
+      }
+      if (!kept.empty()) {
+        std::string emptied;
+        for (size_t k = 0; k < rels.size(); ++k) {
+          if (rels[k]->root == rel.root) {
+            emptied += (emptied.empty() ? "" : ", ") + rels[k]->partition;
+          }
+        }
+        fail(FERRY_DATA_LOSS,
+             source_.connect.where() + ": TRUNCATE of partition(s) " + emptied + " of " + rel.name +
+                 " (in the transaction after " + format_lsn(boundary_) +
+                 ") cannot be replayed: the destination holds " + rel.name +
+                 " as one table and the change stream does not say which of its rows were in "
+                 "those partitions, so they would stay. Start the task again from a new "
+                 "snapshot; while ferry replicates, empty a partition with DELETE (replicated "
+                 "row by row), or TRUNCATE the whole table.");
+      }
+    }
+    if (!count_record()) continue;
+    const uint32_t t = batch_table(rel.ref);
+    out().add_record(FERRY_OP_TRUNCATE, t, FERRY_NO_ROW, FERRY_NO_ROW, txn_seq_, txn_time_us_,
+                     in_txn_position());
   }
 }
 
@@ -295,13 +409,7 @@ void PgStream::on_message(const Message& m, Lsn /*wal_start*/) {
     return;
   }
   if (const auto* tr = std::get_if<Truncate>(&m)) {
-    for (uint32_t oid : tr->relations) {
-      const RelState& rel = relation(oid);
-      if (!count_record()) continue;
-      const uint32_t t = batch_table(rel.ref);
-      out().add_record(FERRY_OP_TRUNCATE, t, FERRY_NO_ROW, FERRY_NO_ROW, txn_seq_, txn_time_us_,
-                       in_txn_position());
-    }
+    on_truncate(*tr);
     return;
   }
   // Origin, Type (types are read from the catalog), logical messages: nothing to deliver.
@@ -330,6 +438,7 @@ void PgStream::handle(std::string_view data) {
 }
 
 OwnedBatch PgStream::next() {
+  if (stop_) throw *stop_;
   flush_now_ = false;
   unsigned attempts = 0;
   // Silence is counted from now at the earliest: the consumer may have been away.
@@ -356,7 +465,15 @@ OwnedBatch PgStream::next() {
       }
       const int n = PQgetCopyData(conn_->get(), &buf_, 1);
       if (n > 0) {
-        handle(std::string_view(buf_, static_cast<size_t>(n)));
+        try {
+          handle(std::string_view(buf_, static_cast<size_t>(n)));
+        } catch (const Error& e) {
+          if (e.status() != FERRY_DATA_LOSS || !out_ || out_->empty()) throw;
+          stop_ = e;
+          OwnedBatch b = OwnedBatch::from(std::move(*out_));
+          out_.reset();
+          return b;
+        }
         if (flush_now_) attempts = 0;  // progress: a transaction or a position went out
         // A batch goes out when the server has nothing more right now, after a COMMIT.
         continue;

@@ -73,8 +73,11 @@ Connection::Connection(ConnectOptions options, bool replication) : options_(std:
   const std::string port = std::to_string(options_.port);
   const std::string timeout = std::to_string(options_.connect_timeout_s);
   // Session settings in the startup packet: they hold for walsender connections as well.
+  // standard_conforming_strings: the literals ferry writes ('...', a backslash as itself) mean
+  // what they say whatever the server's or the role's default is.
   const char* session =
-      "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1";
+      "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 "
+      "-c standard_conforming_strings=on";
   std::vector<const char*> keys = {"host",
                                    "port",
                                    "user",

@@ -1,8 +1,9 @@
 // A PostgreSQL connection (libpq) with ferry's session rules: client_encoding UTF8, TimeZone
 // UTC, DateStyle ISO, IntervalStyle postgres, extra_float_digits 1 (shortest exact floats),
-// set in the startup packet so they hold for replication connections too. Every failure throws
-// ferry::Error with a status that says whether retrying can help and a message that names the
-// server and what was being done — never the password.
+// standard_conforming_strings on (a backslash in '...' is itself), set in the startup packet so
+// they hold for replication connections too. Every failure throws ferry::Error with a status that
+// says whether retrying can help and a message that names the server and what was being done —
+// never the password.
 #pragma once
 
 #include <libpq-fe.h>

@@ -20,14 +20,18 @@
 //   is applied as DELETE + INSERT. The identity's sequence is not advanced (switchover does).
 //
 // bulk_write
-//   COPY schema.table (written columns) FROM STDIN in text format, the rows encoded into ~1 MiB
-//   chunks as they are sent (memory: one chunk plus one row), in one transaction; the server's
-//   row count is checked against the rows sent. FERRY_APPLY_IDEMPOTENT: COPY into a temporary
-//   table (ON COMMIT DROP) of the written columns, then INSERT INTO t SELECT ... FROM it ON
-//   CONFLICT (key) DO UPDATE SET every non-key column (DO NOTHING when every column is key) —
-//   a batch must not hold one key twice. A table without a primary key cannot be deduplicated:
-//   its idempotent rows are appended as in ordinary mode (logged once per table). A batch with
-//   DEFAULT cells (which COPY cannot express) goes as multi-row INSERTs of at most
+//   COPY schema.table (written columns) FROM STDIN, the rows encoded into ~1 MiB chunks as they
+//   are sent (memory: one chunk plus one row), in one transaction; the server's row count is
+//   checked against the rows sent. Binary format (copy_format = "binary", the default) when
+//   every written column's destination type has a binary encoder for the incoming logical type
+//   (pg_binary.hpp binary_encoder_for), else text format; a value the binary encoder does not
+//   write (NeedsTextFormat) sends that batch again in text format. Both formats refuse the same
+//   values; an encoder's refusal names the row of the batch and the column. FERRY_APPLY_IDEMPOTENT:
+//   COPY into a temporary table (ON COMMIT DROP) of the written columns, then INSERT INTO t SELECT
+//   ... FROM it ON CONFLICT (key) DO UPDATE SET every non-key column (DO NOTHING when every column
+//   is key) — a batch must not hold one key twice. A table without a primary key cannot be
+//   deduplicated: its idempotent rows are appended as in ordinary mode (logged once per table). A
+//   batch with DEFAULT cells (which COPY cannot express) goes as multi-row INSERTs of at most
 //   max_statement_bytes, with DEFAULT for those cells. UNCHANGED cells are refused.
 //
 // apply_changes (the mysql destination's rules)
@@ -78,6 +82,7 @@
 #include "apply_driver.hpp"
 #include "catalog.hpp"
 #include "connection.hpp"
+#include "pg_binary.hpp"
 #include "pg_values.hpp"
 #include "precheck.hpp"
 #include "verify_read.hpp"
@@ -158,6 +163,9 @@ struct TableInfo {
   std::vector<bool> identity_always, text_compare;
   std::vector<std::string> dest_type;  // per ref column: the destination's type (format_type)
   std::vector<int> max_fraction;       // per ref column: fractional digits it holds; -1 any
+  std::vector<BinEnc> bin;             // per ref column (written ones): its binary encoder
+  bool binary = false;                 // every written column has a binary encoder
+  std::string text_reason;             // else why not (the first column without one)
   std::string column_list;             // ("a", "b") of the written columns
   std::string insert_head;             // INSERT INTO t AS ferry_t (...) [OVERRIDING ...] VALUES
   std::string upsert;                  // " ON CONFLICT (key) DO UPDATE SET ..." (key tables)
@@ -219,16 +227,12 @@ class PgDestination::Impl {
         task_id_(ctx.task_id),
         instance_(ctx.instance_name),
         options_(ConnectOptions::from_config(ctx.config, "destination")) {
-    const std::string format = ctx.config.get_string("copy_format", "text");
-    if (format == "binary") {
-      fail(FERRY_NOT_SUPPORTED,
-           "destination: copy_format = \"binary\" is not implemented by the postgres "
-           "destination; bulk_write uses COPY text format (set copy_format = \"text\")");
-    }
-    if (format != "text") {
+    const std::string format = ctx.config.get_string("copy_format", "binary");
+    if (format != "text" && format != "binary") {
       fail(FERRY_INVALID_ARGUMENT,
-           "destination: copy_format must be \"text\" or \"binary\", got \"" + format + "\"");
+           "destination: copy_format must be \"binary\" or \"text\", got \"" + format + "\"");
     }
+    copy_binary_ = format == "binary";
     max_statement_bytes_ = ctx.config.get_int("max_statement_bytes", 4194304);
     if (max_statement_bytes_ < 1024) {
       fail(FERRY_INVALID_ARGUMENT, "destination: max_statement_bytes must be at least 1024, got " +
@@ -415,6 +419,8 @@ class PgDestination::Impl {
     t.text_compare.assign(ref.column_count, false);
     t.dest_type.resize(ref.column_count);
     t.max_fraction.assign(ref.column_count, -1);
+    t.bin.assign(ref.column_count, BinEnc::Text);
+    t.binary = copy_binary_;
     t.column_list = "(";
     bool overriding = false;
     for (uint32_t i = 0; i < ref.column_count; ++i) {
@@ -438,6 +444,17 @@ class PgDestination::Impl {
       t.identity_always[i] = d.identity_always.count(cname) > 0;
       t.max_fraction[i] = max_fraction_of(col.type, dt, dc);
       if (generated || (dc.flags & FERRY_COLUMN_GENERATED_STORED) != 0) continue;
+      // Binary COPY input converts nothing: the encoder follows the destination's type.
+      if (const auto enc =
+              binary_encoder_for(d.table.type_oids.at(di), col.type, types_ ? &*types_ : nullptr)) {
+        t.bin[i] = *enc;
+      } else {
+        if (t.binary) {
+          t.text_reason = "column " + cname + " (" + dc.native_type +
+                          ") has no binary encoder for " + type_name(col.type) + " values";
+        }
+        t.binary = false;
+      }
       overriding |= t.identity_always[i];
       if (!t.written.empty()) t.column_list += ", ";
       t.column_list += quote_ident(cname);
@@ -716,14 +733,43 @@ class PgDestination::Impl {
       insert_rows(c, t, source, rows, idempotent);
       return;
     }
-    begin(c);
+    if (format_logged_.insert(t.display).second) {
+      host_.info("postgres destination: bulk_write into " + t.display + " uses COPY " +
+                 (t.binary       ? std::string("binary format")
+                  : copy_binary_ ? "text format: " + t.text_reason
+                                 : std::string("text format (copy_format = \"text\")")));
+    }
+    bool binary = t.binary;
+    while (true) {
+      begin(c);
+      try {
+        copy_batch(c, t, source, rows, idempotent, binary);
+      } catch (const NeedsTextFormat&) {
+        // copy_rows aborted the COPY: nothing of this batch is kept; it goes again as text.
+        c.exec("ROLLBACK");
+        txn_open_ = false;
+        txn_wrote_ = false;
+        host_.log(FERRY_LOG_DEBUG, "postgres destination: a value of " + t.display +
+                                       " is not written in binary COPY format: this batch "
+                                       "goes in text format");
+        binary = false;
+        continue;
+      }
+      break;
+    }
+    commit(c);
+  }
+
+  // The COPY (ordinary) or COPY + upsert (idempotent) of one batch, in the open transaction.
+  void copy_batch(Connection& c, const TableInfo& t, const RowSource& source, uint64_t rows,
+                  bool idempotent, bool binary) {
     if (!idempotent) {
-      copy_rows(c, t.name, t, source, rows);
+      copy_rows(c, t.name, t, source, rows, binary);
     } else {
       c.exec("CREATE TEMPORARY TABLE ferry_bulk_rows ON COMMIT DROP AS SELECT " +
              t.column_list.substr(1, t.column_list.size() - 2) + " FROM " + t.name +
              " WITH NO DATA");
-      copy_rows(c, "ferry_bulk_rows", t, source, rows);
+      copy_rows(c, "ferry_bulk_rows", t, source, rows, binary);
       std::string sql = t.insert_head;
       sql.resize(sql.size() - std::string(" VALUES ").size());
       sql += " SELECT * FROM ferry_bulk_rows" + t.upsert;
@@ -744,32 +790,56 @@ class PgDestination::Impl {
                  "which PostgreSQL cannot update; make it GENERATED BY DEFAULT");
       }
     }
-    commit(c);
   }
 
-  // COPY target (written columns) FROM STDIN, the rows encoded as they are sent.
+  // COPY target (written columns) FROM STDIN, the rows encoded as they are sent: in binary
+  // format with each column's binary encoder (t.bin), else in text format.
   void copy_rows(Connection& c, const std::string& target, const TableInfo& t,
-                 const RowSource& source, uint64_t rows) {
-    c.copy_in_start("COPY " + target + " " + t.column_list + " FROM STDIN");
+                 const RowSource& source, uint64_t rows, bool binary) {
+    c.copy_in_start("COPY " + target + " " + t.column_list + " FROM STDIN" +
+                    (binary ? " (FORMAT binary)" : ""));
     std::string buf;
     buf.reserve(kCopyChunk + (kCopyChunk >> 4));
     try {
+      if (binary) append_binary_copy_header(buf);
       for (uint64_t r = 0; r < rows; ++r) {
         const uint64_t first = source.first(r);
-        bool sep = false;
-        for (uint32_t col : t.written) {
-          if (sep) buf += '\t';
-          sep = true;
-          const Cell cell = source.batch.cell(first + col);
-          if (!cell.is_null()) check_fraction(t, col, cell.data);
-          append_copy_field(buf, t.enc[col], cell);
+        try {
+          if (binary) {
+            append_binary_tuple_start(buf, static_cast<uint16_t>(t.written.size()));
+            for (uint32_t col : t.written) {
+              const Cell cell = source.batch.cell(first + col);
+              if (cell.is_null()) {
+                append_binary_null(buf);
+                continue;
+              }
+              if ((cell.flags & (FERRY_CELL_UNCHANGED | FERRY_CELL_DEFAULT)) != 0) {
+                append_copy_field(buf, t.enc[col], cell);  // refuses it as the text path does
+              }
+              check_fraction(t, col, cell.data);
+              append_binary_value(buf, t.bin[col], t.enc[col], cell.data);
+            }
+          } else {
+            bool sep = false;
+            for (uint32_t col : t.written) {
+              if (sep) buf += '\t';
+              sep = true;
+              const Cell cell = source.batch.cell(first + col);
+              if (!cell.is_null()) check_fraction(t, col, cell.data);
+              append_copy_field(buf, t.enc[col], cell);
+            }
+            buf += '\n';
+          }
+        } catch (const Error& e) {
+          fail(e.status(), "bulk_write into " + t.display + ": row " + std::to_string(r) +
+                               " of the batch: " + e.what());
         }
-        buf += '\n';
         if (buf.size() >= kCopyChunk) {
           c.copy_in_put(buf);
           buf.clear();
         }
       }
+      if (binary) append_binary_copy_trailer(buf);
       if (!buf.empty()) c.copy_in_put(buf);
     } catch (const std::exception& e) {
       c.copy_in_abort(std::string("ferry: ") + e.what());
@@ -1195,7 +1265,11 @@ class PgDestination::Impl {
       }
     });
     item("privileges", "", [&] { check_privileges(*c, add); });
-    add("copy_format", "passed", "bulk_write uses COPY FROM STDIN in text format", "");
+    add("copy_format", "passed",
+        copy_binary_ ? "bulk_write uses COPY FROM STDIN in binary format for tables whose every "
+                       "written column has a binary encoder, text format for the others"
+                     : "bulk_write uses COPY FROM STDIN in text format",
+        "");
     item("checkpoint_table",
          "GRANT CREATE ON DATABASE (or on schema " + quote_ident(ck_schema_) +
              ") and SELECT, "
@@ -1285,6 +1359,7 @@ class PgDestination::Impl {
   std::string task_id_, instance_;
   ConnectOptions options_;
   int64_t max_statement_bytes_ = 4194304;
+  bool copy_binary_ = true;  // copy_format = "binary"
   std::string ck_schema_, ck_table_, ck_name_;
 
   std::shared_ptr<Connection> conn_;
@@ -1292,6 +1367,7 @@ class PgDestination::Impl {
   std::optional<TypeCatalog> types_;
   std::map<std::pair<std::string, std::string>, DestTable> tables_;
   std::set<std::string> no_key_logged_;
+  std::set<std::string> format_logged_;  // tables whose COPY format was logged
   std::string scratch_, row_;
   bool checkpoint_table_ready_ = false;
   bool txn_open_ = false;   // a transaction is open on conn_
@@ -1344,6 +1420,13 @@ std::unique_ptr<BatchStream> PgDestination::read_range(const Split& range, uint3
     auto r = impl_->reader();
     const PgTable& t = impl_->verify_table(*r, range);
     return range_reader(std::move(r), t, range, batch_rows);
+  });
+}
+
+Catalog PgDestination::discover(const std::string& selection_json) {
+  return impl_->verify_guarded([&] {
+    auto r = impl_->reader();
+    return read_catalog(*r, parse_selection(selection_json.c_str()), read_types(*r)).catalog;
   });
 }
 

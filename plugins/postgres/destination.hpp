@@ -52,6 +52,10 @@ class PgDestination : public ferry::Destination {
   ferry::Checksum checksum(const ferry::Split& range, const std::string& spec) override;
   std::unique_ptr<ferry::BatchStream> read_range(const ferry::Split& range,
                                                  uint32_t batch_rows) override;
+  // The destination's tables that `selection_json` selects (system schemas never), read with
+  // the source's catalog code on the verification session: full import without schema
+  // migration copies the columns both sides have.
+  ferry::Catalog discover(const std::string& selection_json) override;
 
  private:
   class Impl;

@@ -77,6 +77,8 @@ struct Scan {
   }
 };
 
+}  // namespace
+
 // ---- civil dates (proleptic Gregorian, astronomical years; H. Hinnant's algorithms) ---------
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -109,6 +111,8 @@ unsigned days_in_month(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
 }
+
+namespace {
 
 struct DateParts {
   int64_t year = 0;  // astronomical: 0 = 1 BC
@@ -649,12 +653,16 @@ constexpr std::pair<uint32_t, uint32_t> kBuiltinArrays[] = {
     {6153, 4534}, {6155, 4535}, {6157, 4536}, {5039, 5038}, {271, 5069},
 };
 
+}  // namespace
+
 std::optional<uint32_t> builtin_array_element(uint32_t type_oid) {
   for (const auto& [array, element] : kBuiltinArrays) {
     if (array == type_oid) return element;
   }
   return std::nullopt;
 }
+
+namespace {
 
 char delimiter_of(uint32_t element_oid, const TypeCatalog* catalog) {
   if (element_oid == oid::kBox) return ';';

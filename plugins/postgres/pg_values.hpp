@@ -58,6 +58,7 @@
 #include "pgoutput.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -70,8 +71,8 @@ namespace oid {
 inline constexpr uint32_t kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20, kInt2 = 21,
                           kInt2Vector = 22, kInt4 = 23, kText = 25, kOid = 26, kOidVector = 30,
                           kJson = 114, kXml = 142, kPoint = 600, kBox = 603, kFloat4 = 700,
-                          kFloat8 = 701, kMoney = 790, kMacaddr = 829, kCidr = 650, kInet = 869,
-                          kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083,
+                          kFloat8 = 701, kMoney = 790, kMacaddr = 829, kMacaddr8 = 774, kCidr = 650,
+                          kInet = 869, kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083,
                           kTimestamp = 1114, kTimestamptz = 1184, kInterval = 1186, kTimetz = 1266,
                           kBit = 1560, kVarbit = 1562, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
 }  // namespace oid
@@ -138,6 +139,14 @@ std::vector<Decoder> decoders_for(const Relation& relation, const TypeCatalog* c
 inline Decoder native_decoder() {
   return Decoder{};
 }
+// The element type of a built-in array type (int4[] → int4); nullopt for any other type.
+std::optional<uint32_t> builtin_array_element(uint32_t type_oid);
+
+// Civil dates (proleptic Gregorian, astronomical years: 0 = 1 BC), days since 1970-01-01.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+bool is_leap(int64_t y);
+unsigned days_in_month(int64_t y, unsigned m);
 
 // Appends the canonical form of `pg_text` to `out`. Returns false, appending nothing, when the
 // value has no canonical form in the decoder's type (an interval with a year, month or day part;

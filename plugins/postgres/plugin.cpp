@@ -31,6 +31,10 @@ std::vector<ferry::FieldDecl> source_fields() {
                   .with_default(""));
   f.push_back(integer("batch_bytes", "cell bytes per batch, the memory bound of a reader")
                   .with_default("8388608"));
+  f.push_back(string("copy_format",
+                     "binary | text: the COPY format of snapshot reads (binary decodes each "
+                     "column's send format; columns without a binary decoder are read as text)")
+                  .with_default("binary"));
   f.push_back(integer("change_batch_rows", "row changes per change batch").with_default("1000"));
   f.push_back(integer("dead_after_s",
                       "seconds without a message from the server before the replication "
@@ -49,8 +53,10 @@ std::vector<ferry::FieldDecl> destination_fields() {
                      "table (schema.table) holding the apply checkpoint, written in the same "
                      "transaction as the data")
                   .with_default("ferry.apply_checkpoint"));
-  f.push_back(
-      string("copy_format", "text | binary: the COPY format of bulk_write").with_default("text"));
+  f.push_back(string("copy_format",
+                     "binary | text: the COPY format of bulk_write (binary for a table whose "
+                     "every written column has a binary encoder, else text)")
+                  .with_default("binary"));
   f.push_back(integer("max_statement_bytes", "largest INSERT statement of apply_changes")
                   .with_default("4194304"));
   return f;

@@ -5,8 +5,11 @@
 #include "precheck.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <set>
 #include <thread>
 
 #include "changes.hpp"
@@ -17,16 +20,36 @@
 namespace ferry::pg {
 
 std::string default_object_name(const std::string& task_id) {
-  std::string out = "ferry_";
+  const bool plain = !task_id.empty() && task_id.size() <= 57 &&
+                     std::all_of(task_id.begin(), task_id.end(), [](unsigned char c) {
+                       return std::islower(c) || std::isdigit(c) || c == '_';
+                     });
+  if (plain) return "ferry_" + task_id;
+  // Any other id: folded and cut, plus a hash of the exact id. "ferryh_" never starts a plain
+  // name ("ferry_" does), so the two forms cannot meet either.
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, 64 bits
   for (unsigned char c : task_id) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  std::string out = "ferryh_";
+  for (unsigned char c : task_id) {
+    if (out.size() >= 7 + 39) break;
     out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
   }
-  return out.substr(0, 63);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return out + "_" + hex;  // at most 7 + 39 + 1 + 16 = 63 bytes
+}
+
+std::string publication_marker(const std::string& task_id) {
+  return "created by ferry for task " + task_id + "; dropped when the task is released";
 }
 
 SourceSettings SourceSettings::from_config(const Config& config, const std::string& task_id) {
   SourceSettings s;
   s.connect = ConnectOptions::from_config(config, "source");
+  s.task_id = task_id;
   s.slot = config.get_string("slot", "");
   if (s.slot.empty()) s.slot = default_object_name(task_id);
   s.publication = config.get_string("publication", "");
@@ -49,6 +72,15 @@ SourceSettings SourceSettings::from_config(const Config& config, const std::stri
          "source: batch_bytes must be 4096-2147483648, got " + std::to_string(bytes));
   }
   s.batch_bytes = static_cast<size_t>(bytes);
+  const std::string format = config.get_string("copy_format", "binary");
+  if (format == "binary") {
+    s.copy_format = CopyFormat::Binary;
+  } else if (format == "text") {
+    s.copy_format = CopyFormat::Text;
+  } else {
+    fail(FERRY_INVALID_ARGUMENT,
+         "source: copy_format must be \"binary\" or \"text\", got \"" + format + "\"");
+  }
   const int64_t rows = config.get_int("change_batch_rows", 1000);
   if (rows < 1 || rows > 1000000) {
     fail(FERRY_INVALID_ARGUMENT,
@@ -165,7 +197,73 @@ const PgTable& PgSource::table(const std::string& schema, const std::string& nam
 
 // ---- precheck -------------------------------------------------------------------------------
 
-namespace {}  // namespace
+namespace {
+
+// A relation whose changes ferry cannot replicate, and the table of the task it belongs to (the
+// table itself, or the partitioned table whose partition it is).
+struct Unreplicable {
+  std::string root_schema, root;
+  std::string schema, name;
+  bool unlogged = false;     // writes no WAL: its changes never reach the stream
+  bool no_identity = false;  // UPDATE / DELETE carry no old key (and are refused once published)
+
+  std::string display() const {
+    return schema == root_schema && name == root
+               ? qualified(schema, name)
+               : qualified(schema, name) + " (partition of " + qualified(root_schema, root) + ")";
+  }
+};
+
+// Read from the catalog (not from what discover() saw): tables and their partitions that are
+// unlogged or have no primary key and no usable replica identity (NOTHING, DEFAULT without a
+// primary key, USING INDEX on an index that is gone). `root_oid` = 0: every table.
+std::vector<Unreplicable> unreplicable(Connection& conn, uint32_t root_oid = 0) {
+  const Rows r = conn.query(
+      "SELECT * FROM (SELECT rn.nspname, r.relname, n.nspname, c.relname, "
+      "c.relpersistence = 'u' AS unlogged, c.relkind = 'r' AND c.relpersistence = 'p' AND NOT "
+      "(c.relreplident = 'f' OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i "
+      "WHERE i.indrelid = c.oid AND i.indisprimary)) OR (c.relreplident = 'i' AND EXISTS "
+      "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident))) AS no_identity "
+      "FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace "
+      "CROSS JOIN LATERAL (SELECT r.oid AS relid UNION ALL SELECT t.relid FROM "
+      "pg_partition_tree(CASE WHEN r.relkind = 'p' THEN r.oid END) t WHERE t.relid <> r.oid) m "
+      "JOIN pg_class c ON c.oid = m.relid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE r.relkind IN ('r', 'p') AND NOT r.relispartition AND r.relpersistence <> 't' AND "
+      "c.relkind IN ('r', 'p') AND rn.nspname NOT IN ('pg_catalog', 'information_schema', "
+      "'pg_toast') AND rn.nspname !~ '^pg_(toast_)?temp_' AND ($1::oid = 0 OR r.oid = $1::oid)) "
+      "x WHERE unlogged OR no_identity ORDER BY 1, 2, 3, 4",
+      {std::to_string(root_oid)});
+  std::vector<Unreplicable> out;
+  for (const auto& row : r.rows) {
+    Unreplicable u;
+    u.root_schema = row[0].value_or("");
+    u.root = row[1].value_or("");
+    u.schema = row[2].value_or("");
+    u.name = row[3].value_or("");
+    u.unlogged = row[4] == "t";
+    u.no_identity = row[5] == "t";
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+// "a, b, c and 7 more"
+std::string name_list(const std::vector<std::string>& names, size_t shown = 10) {
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < shown; ++i) list += (i ? ", " : "") + names[i];
+  if (names.size() > shown) list += " and " + std::to_string(names.size() - shown) + " more";
+  return list;
+}
+
+constexpr const char* kPublish = "insert, update, delete, truncate";
+
+}  // namespace
+
+bool PgSource::is_selected(const std::string& schema, const std::string& table) const {
+  return selected_.empty() ? selection_.matches(schema, table)
+                           : std::find(selected_.begin(), selected_.end(),
+                                       std::make_pair(schema, table)) != selected_.end();
+}
 
 std::string PgSource::precheck() {
   nlohmann::json out = nlohmann::json::array();
@@ -222,54 +320,54 @@ std::string PgSource::precheck() {
                   "replication_slot", "failed", "no free replication slot",
                   "raise max_replication_slots (restart) or drop an unused slot"));
   }
-  // Tables whose UPDATE / DELETE cannot be replicated: no primary key and no usable replica
-  // identity (PostgreSQL then even refuses those statements on the source once published).
-  const auto bad = conn->query(
-      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-      "c.relnamespace WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND "
-      "c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog','information_schema') AND "
-      "n.nspname NOT LIKE 'pg_%' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT "
-      "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))) "
-      "ORDER BY 1, 2");
-  std::vector<std::string> names;
-  for (const auto& r : bad.rows) {
-    const std::string s = r[0].value_or(""), t = r[1].value_or("");
-    const bool selected = selected_.empty() ? selection_.matches(s, t)
-                                            : std::find(selected_.begin(), selected_.end(),
-                                                        std::make_pair(s, t)) != selected_.end();
-    if (selected) names.push_back(qualified(s, t));
-  }
-  std::vector<std::string> unlogged;
-  for (const auto& [key, t] : tables_) {
-    const bool selected = std::find(selected_.begin(), selected_.end(), key) != selected_.end();
-    if (selected && (t.table.flags & FERRY_TABLE_UNLOGGED)) {
-      unlogged.push_back(qualified(key.first, key.second));
-    }
+  // Tables (and partitions) whose UPDATE / DELETE cannot be replicated: no primary key and no
+  // usable replica identity (PostgreSQL then even refuses those statements on the source once
+  // published); unlogged ones, which write no WAL. From the catalog, for the task's selection.
+  std::vector<std::string> names, unlogged;
+  for (const auto& u : unreplicable(*conn)) {
+    if (!is_selected(u.root_schema, u.root)) continue;
+    if (u.unlogged) unlogged.push_back(u.display());
+    if (u.no_identity) names.push_back(u.display());
   }
   if (!unlogged.empty()) {
-    std::string list;
-    for (size_t i = 0; i < unlogged.size() && i < 10; ++i) list += (i ? ", " : "") + unlogged[i];
-    out.push_back(
-        common::precheck_item("unlogged_tables", "warning",
-                              std::to_string(unlogged.size()) +
-                                  " unlogged table(s) cannot be "
-                                  "replicated (no WAL): only their snapshot would be copied: " +
-                                  list,
-                              "ALTER TABLE ... SET LOGGED, or exclude them from the task"));
+    out.push_back(common::precheck_item(
+        "unlogged_tables", "warning",
+        std::to_string(unlogged.size()) +
+            " unlogged table(s) or partition(s) write no WAL, so their changes cannot be "
+            "replicated: a task with incremental sync is refused at its snapshot; a full copy "
+            "alone copies them as they are: " +
+            name_list(unlogged),
+        "ALTER TABLE ... SET LOGGED, or exclude them from the task"));
+  }
+  // A partitioned table: its partitions' changes are mapped to it, but a TRUNCATE of one
+  // partition cannot be replayed (the destination holds one table) and stops the stream.
+  std::vector<std::string> partitioned;
+  for (const auto& r :
+       conn->query("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                   "c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition ORDER BY 1, 2")
+           .rows) {
+    const std::string sc = r[0].value_or(""), tb = r[1].value_or("");
+    if (is_selected(sc, tb)) partitioned.push_back(qualified(sc, tb));
+  }
+  if (!partitioned.empty()) {
+    out.push_back(common::precheck_item(
+        "partitioned_tables", "warning",
+        std::to_string(partitioned.size()) +
+            " partitioned table(s): a TRUNCATE of a single partition cannot be replayed and "
+            "stops the change stream; ATTACH, DETACH and DROP PARTITION are not replicated: " +
+            name_list(partitioned),
+        "empty a partition with DELETE rather than TRUNCATE while the task runs"));
   }
   if (names.empty()) {
     out.push_back(common::precheck_item("replica_identity", "passed",
                                         "every table can carry UPDATE and DELETE"));
   } else {
-    std::string list;
-    for (size_t i = 0; i < names.size() && i < 10; ++i) list += (i ? ", " : "") + names[i];
-    if (names.size() > 10) list += " and " + std::to_string(names.size() - 10) + " more";
     out.push_back(
         common::precheck_item("replica_identity", "failed",
                               std::to_string(names.size()) +
                                   " table(s) without a primary key or "
                                   "replica identity: " +
-                                  list,
+                                  name_list(names),
                               "add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL"));
   }
   return out.dump();
@@ -305,43 +403,152 @@ Position PgSource::snapshot_position() {
              " already exists: this task already has a change stream position. Resume the task "
              "from its checkpoint, or release it (which drops the slot) to start over.");
   }
+  // Refused before anything changes on the source: unlogged tables (no WAL: their changes
+  // would never arrive) and tables whose UPDATE / DELETE PostgreSQL refuses once they are in a
+  // publication (no key, no replica identity) — the source application's statements included.
+  std::vector<std::string> unlogged, keyless;
+  for (const auto& u : unreplicable(*conn)) {
+    if (std::find(selected_.begin(), selected_.end(), std::make_pair(u.root_schema, u.root)) ==
+        selected_.end()) {
+      continue;
+    }
+    if (u.unlogged) unlogged.push_back(u.display());
+    if (u.no_identity) keyless.push_back(u.display());
+  }
+  if (!unlogged.empty()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         settings_.connect.where() + ": " + std::to_string(unlogged.size()) +
+             " selected unlogged table(s) or partition(s): " + name_list(unlogged, 20) +
+             ". Unlogged tables write no WAL, so their changes can never be replicated. Make "
+             "them logged (ALTER TABLE ... SET LOGGED) or exclude them from the task's "
+             "selection; a task of type full alone copies them as they are. Nothing was "
+             "changed on the source.");
+  }
+  if (!keyless.empty()) {
+    fail(FERRY_INVALID_ARGUMENT,
+         settings_.connect.where() + ": " + std::to_string(keyless.size()) +
+             " selected table(s) or partition(s) have no primary key and no usable replica "
+             "identity: " +
+             name_list(keyless, 20) +
+             ". In the task's publication PostgreSQL would refuse every UPDATE and DELETE on "
+             "them, the source application's included. Add a primary key, or ALTER TABLE ... "
+             "REPLICA IDENTITY FULL (or USING INDEX a unique index on NOT NULL columns), or "
+             "exclude them from the task. Nothing was changed on the source.");
+  }
   // The publication exists before the slot: pgoutput decides what to publish with the catalog
   // as of each change, so changes made before the publication would be left out. ONLY: a table
-  // with inheritance children publishes (and is read as) itself; partitioned tables publish
-  // through their root. Unlogged tables cannot be published (the precheck names them).
+  // with inheritance children publishes (and is read as) itself; a partitioned table publishes
+  // its partitions as themselves (publish_via_partition_root = false, so that a TRUNCATE of one
+  // partition reaches the stream, which maps partitions to their table).
   std::string tables;
+  bool partitioned = false;
   for (const auto& [sc, tb] : selected_) {
     const PgTable& t = table(sc, tb);
-    if (t.table.flags & FERRY_TABLE_UNLOGGED) continue;
+    partitioned = partitioned || t.relkind == 'p';
     tables += std::string(tables.empty() ? "" : ", ") + (t.relkind == 'p' ? "" : "ONLY ") +
               qualified(sc, tb);
   }
-  if (tables.empty()) {
+  bool created = false;
+  prepare_publication(*conn, tables, partitioned, created);
+  try {
+    snapshot_conn_ = std::make_unique<Connection>(settings_.connect, true);
+    Rows r = snapshot_conn_->query("CREATE_REPLICATION_SLOT " + quote_ident(settings_.slot) +
+                                   " LOGICAL pgoutput EXPORT_SNAPSHOT");
+    // slot_name, consistent_point, snapshot_name, output_plugin
+    WalPosition p;
+    p.lsn = parse_lsn(r.rows.at(0).at(1).value_or("0/0"));
+    snapshot_name_ = r.rows.at(0).at(2).value_or("");
+    host_.info("replication slot " + settings_.slot + " created at " + p.display() + ", snapshot " +
+               snapshot_name_ + " exported");
+    return Position{p.encode(), p.display()};
+  } catch (...) {
+    snapshot_conn_.reset();
+    snapshot_name_.clear();
+    // No slot, no task position: the publication ferry made just now goes again.
+    if (created) {
+      try {
+        conn->exec("DROP PUBLICATION IF EXISTS " + quote_ident(settings_.publication));
+      } catch (const std::exception& e) {
+        host_.warn("could not drop publication " + settings_.publication +
+                   " after the replication slot failed: " + e.what());
+      }
+    }
+    throw;
+  }
+}
+
+// The task's publication. One ferry created (its COMMENT names this task) is ferry's: its
+// tables and options are set. One that existed already is the DBA's: it is used as it is —
+// never altered, never dropped — when it publishes every selected table with every action;
+// otherwise refused with the statements that fix it.
+void PgSource::prepare_publication(Connection& conn, const std::string& tables, bool partitioned,
+                                   bool& created) {
+  const std::string pub = quote_ident(settings_.publication);
+  const std::string marker = publication_marker(settings_.task_id);
+  const Rows existing = conn.query(
+      "SELECT obj_description(oid, 'pg_publication'), pubinsert AND pubupdate AND pubdelete AND "
+      "pubtruncate, pubviaroot FROM pg_publication WHERE pubname = $1",
+      {settings_.publication});
+  if (existing.empty()) {
+    // One implicit transaction: the publication never exists without its mark.
+    conn.exec("CREATE PUBLICATION " + pub + " FOR TABLE " + tables + " WITH (publish = '" +
+              kPublish + "', publish_via_partition_root = false); COMMENT ON PUBLICATION " + pub +
+              " IS " + conn.literal(marker));
+    created = true;
+    return;
+  }
+  const std::string comment = existing.rows[0][0].value_or("");
+  if (comment == marker) {
+    conn.exec("ALTER PUBLICATION " + pub + " SET TABLE " + tables + "; ALTER PUBLICATION " + pub +
+              " SET (publish = '" + kPublish + "', publish_via_partition_root = false)");
+    return;
+  }
+  if (comment.rfind("created by ferry for task ", 0) == 0) {
+    fail(FERRY_INVALID_ARGUMENT, settings_.connect.where() + ": publication " +
+                                     settings_.publication + " belongs to another ferry task (" +
+                                     comment + "); give this task a publication of its own");
+  }
+  // The DBA's publication.
+  std::vector<std::string> problems;
+  if (existing.rows[0][1] != "t") {
+    problems.push_back("it does not publish every action: ALTER PUBLICATION " + pub +
+                       " SET (publish = '" + kPublish + "')");
+  }
+  if (partitioned && existing.rows[0][2] == "t") {
+    problems.push_back(
+        "it publishes partitions through their root, which hides a TRUNCATE of one partition "
+        "from the stream: ALTER PUBLICATION " +
+        pub + " SET (publish_via_partition_root = false)");
+  }
+  // Every selected table (a partitioned one: every partition) must be published.
+  std::vector<std::string> missing;
+  for (const auto& [sc, tb] : selected_) {
+    const PgTable& t = table(sc, tb);
+    const Rows m = conn.query(
+        "SELECT n.nspname, c.relname FROM (SELECT $2::oid AS relid WHERE $3 = 'r' UNION ALL "
+        "SELECT relid FROM pg_partition_tree($2::oid) WHERE $3 = 'p' AND isleaf) l JOIN pg_class "
+        "c ON c.oid = l.relid AND c.relkind = 'r' JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = $1 AND "
+        "p.schemaname = n.nspname AND p.tablename = c.relname)",
+        {settings_.publication, std::to_string(t.oid), std::string(1, t.relkind)});
+    // (Through the root, a partitioned table shows as itself: refused above already.)
+    const bool via_root = t.relkind == 'p' && existing.rows[0][2] == "t";
+    if (!m.empty() && !via_root) missing.push_back(qualified(sc, tb));
+  }
+  if (!missing.empty()) {
+    problems.push_back("it does not publish " + name_list(missing, 20) + ": ALTER PUBLICATION " +
+                       pub + " ADD TABLE ...");
+  }
+  if (!problems.empty()) {
+    std::string list;
+    for (const auto& p : problems) list += (list.empty() ? "" : "; ") + p;
     fail(FERRY_INVALID_ARGUMENT,
-         "snapshot_position: none of the selected tables can be "
-         "published (unlogged tables cannot)");
+         settings_.connect.where() + ": publication " + settings_.publication +
+             " was not created by ferry, so ferry uses it as it is and never changes it, but " +
+             list + ". Fix it, or leave 'publication' unset so that ferry creates its own.");
   }
-  const bool exists =
-      conn->query("SELECT 1 FROM pg_publication WHERE pubname = $1", {settings_.publication})
-          .rows.size() == 1;
-  if (exists) {
-    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) + " SET TABLE " + tables);
-    conn->exec("ALTER PUBLICATION " + quote_ident(settings_.publication) +
-               " SET (publish_via_partition_root = true)");
-  } else {
-    conn->exec("CREATE PUBLICATION " + quote_ident(settings_.publication) + " FOR TABLE " + tables +
-               " WITH (publish_via_partition_root = true)");
-  }
-  snapshot_conn_ = std::make_unique<Connection>(settings_.connect, true);
-  Rows r = snapshot_conn_->query("CREATE_REPLICATION_SLOT " + quote_ident(settings_.slot) +
-                                 " LOGICAL pgoutput EXPORT_SNAPSHOT");
-  // slot_name, consistent_point, snapshot_name, output_plugin
-  WalPosition p;
-  p.lsn = parse_lsn(r.rows.at(0).at(1).value_or("0/0"));
-  snapshot_name_ = r.rows.at(0).at(2).value_or("");
-  host_.info("replication slot " + settings_.slot + " created at " + p.display() + ", snapshot " +
-             snapshot_name_ + " exported");
-  return Position{p.encode(), p.display()};
+  host_.info("publication " + settings_.publication +
+             " existed before the task: used as it is (ferry never alters or drops it)");
 }
 
 namespace {
@@ -376,32 +583,61 @@ struct SplitBounds {
 std::vector<Split> PgSource::plan_splits(const TableSchema& ref, uint64_t target_rows) {
   const PgTable& t = table(ref.schema, ref.name);
   if (target_rows == 0) target_rows = 100000;
+  auto conn = reader();
+  // Unlogged tables (or partitions) write no WAL: with a change stream (a snapshot of this
+  // instance's slot) their copy could never be kept up to date. Without one (a full copy
+  // alone) they are copied as they are, and said so.
+  for (const auto& u : unreplicable(*conn, t.oid)) {
+    if (!u.unlogged) continue;
+    if (!snapshot_name_.empty()) {
+      fail(FERRY_INVALID_ARGUMENT,
+           settings_.connect.where() + ": " + u.display() +
+               " is unlogged: it writes no WAL, so its changes can never be replicated. Make "
+               "it logged (ALTER TABLE ... SET LOGGED) or exclude it from the task.");
+    }
+    host_.warn(u.display() +
+               " is unlogged: copied as it is now; its later changes cannot be replicated");
+  }
+  // The estimate and size as of now (the catalog read by discover() may be old, and a table
+  // never analyzed has no row count at all).
+  int64_t est = std::max<int64_t>(t.table.row_estimate, 0);
+  int64_t heap_pages = t.pages;
+  {
+    const Rows live = conn->query("SELECT " + row_estimate_sql("c") +
+                                      ", pg_relation_size(c.oid) / "
+                                      "current_setting('block_size')::bigint FROM pg_class c "
+                                      "WHERE c.oid = $1::oid",
+                                  {std::to_string(t.oid)});
+    if (!live.empty()) {
+      est = std::max<int64_t>(0, std::stoll(live.rows[0][0].value_or("0")));
+      if (t.relkind == 'r') heap_pages = std::stoll(live.rows[0][1].value_or("0"));
+    }
+  }
   const auto key = chunk_key(t);
   Split whole;
   whole.schema = t.table.schema;
   whole.table = t.table.name;
-  whole.row_estimate = t.table.row_estimate;
+  whole.row_estimate = est;
   whole.key_columns = key;
   whole.display = "whole table";
   SplitBounds wb;
   wb.snapshot = snapshot_name_;
   whole.bounds = wb.encode();
-  const int64_t est = std::max<int64_t>(t.table.row_estimate, 0);
   if (static_cast<uint64_t>(est) <= target_rows + target_rows / 2) return {whole};
 
   std::vector<Split> out;
   if (key.empty()) {
     // No key: ranges of heap pages (ctid), read with TID range scans. Only the source can read
     // such a split (no engine-neutral key range).
-    if (t.relkind != 'r' || t.pages <= 1) return {whole};
-    const int64_t rows_per_page = std::max<int64_t>(1, est / t.pages);
+    if (t.relkind != 'r' || heap_pages <= 1) return {whole};
+    const int64_t rows_per_page = std::max<int64_t>(1, est / heap_pages);
     const int64_t pages = std::max<int64_t>(1, static_cast<int64_t>(target_rows) / rows_per_page);
-    for (int64_t lo = 0; lo < t.pages; lo += pages) {
+    for (int64_t lo = 0; lo < heap_pages; lo += pages) {
       Split s = whole;
       SplitBounds b;
       b.snapshot = snapshot_name_;
       b.page_lo = lo;
-      b.page_hi = lo + pages >= t.pages ? -1 : lo + pages;  // the last one is open-ended
+      b.page_hi = lo + pages >= heap_pages ? -1 : lo + pages;  // the last one is open-ended
       s.bounds = b.encode();
       s.row_estimate = rows_per_page * pages;
       s.display = "ctid pages [" + std::to_string(lo) + ", " +
@@ -414,7 +650,6 @@ std::vector<Split> PgSource::plan_splits(const TableSchema& ref, uint64_t target
 
   // Walk the key's index: the (target_rows+1)-th key from the current lower bound starts the
   // next split (one index scan in total).
-  auto conn = reader();
   std::vector<size_t> idx;
   std::string cols;
   for (const auto& k : key) {
@@ -464,6 +699,7 @@ std::vector<Split> PgSource::plan_splits(const TableSchema& ref, uint64_t target
 
 std::unique_ptr<BatchStream> PgSource::open_snapshot(const Split& split, uint32_t batch_rows) {
   const PgTable& t = table(split.schema, split.table);
+  const TypeCatalog& type_catalog = types();
   const SplitBounds b = SplitBounds::decode(split.bounds);
   auto conn = reader();
   std::string where;
@@ -477,38 +713,76 @@ std::unique_ptr<BatchStream> PgSource::open_snapshot(const Split& split, uint32_
     }
   }
   // Each split in its own REPEATABLE READ transaction; with the slot's exported snapshot when
-  // the split carries one, so every split sees the database exactly at the slot's start.
+  // the split carries one, so every split sees the database exactly at the slot's start. Until
+  // the COPY runs, any failure ends that transaction again (else the session would stay in an
+  // aborted transaction and fail every later split of this instance).
   conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  // A read waits for a lock (an ALTER in progress) at most this long, then fails and is
-  // retried, instead of blocking the stage beyond cancellation.
-  conn->exec("SET LOCAL lock_timeout = '60s'");
   try {
+    // A read waits for a lock (an ALTER in progress) at most this long, then fails and is
+    // retried, instead of blocking the stage beyond cancellation.
+    conn->exec("SET LOCAL lock_timeout = '60s'");
     if (!b.snapshot.empty()) {
-      conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));
-      // A table rewritten since the snapshot (ALTER ... TYPE, VACUUM FULL, CLUSTER) reads as
-      // empty in it: refuse rather than copy nothing.
-      if (t.relkind == 'r' &&
-          conn->query_value("SELECT relfilenode = pg_relation_filenode(oid) FROM pg_class WHERE "
-                            "oid = " +
-                            std::to_string(t.oid)) != "t") {
-        conn->exec("ROLLBACK");
+      try {
+        conn->exec("SET TRANSACTION SNAPSHOT " + conn->literal(b.snapshot));
+      } catch (const Error& e) {
+        if (std::string_view(e.what()).find("invalid snapshot identifier") ==
+            std::string_view::npos) {
+          throw;
+        }
+        // The exporting connection is gone: no retry can bring that snapshot back.
+        fail(FERRY_DATA_LOSS,
+             std::string(e.what()) +
+                 " — the exported snapshot is gone (the connection that created the replication "
+                 "slot was closed); the full copy must start again from a new snapshot");
+      }
+      // A table rewritten since the snapshot (ALTER ... TYPE, VACUUM FULL, CLUSTER, TRUNCATE)
+      // reads as empty in it: refuse rather than copy nothing. A partitioned table has no
+      // storage of its own: each of its partitions is checked (those the snapshot knows).
+      const std::string rewritten =
+          t.relkind == 'p'
+              ? conn->query_value(
+                        "SELECT string_agg(quote_ident(n.nspname) || '.' || "
+                        "quote_ident(c.relname), ', ' ORDER BY c.relname) FROM "
+                        "pg_partition_tree(" +
+                        std::to_string(t.oid) +
+                        "::oid) p JOIN pg_class c ON c.oid = p.relid JOIN "
+                        "pg_namespace n ON n.oid = c.relnamespace WHERE p.isleaf AND "
+                        "c.relkind = 'r' AND c.relfilenode IS DISTINCT FROM "
+                        "pg_relation_filenode(c.oid)")
+                    .value_or("")
+              : (conn->query_value("SELECT relfilenode = pg_relation_filenode(oid) FROM "
+                                   "pg_class WHERE oid = " +
+                                   std::to_string(t.oid)) != "t"
+                     ? qualified(t.table.schema, t.table.name)
+                     : "");
+      if (!rewritten.empty()) {
         fail(FERRY_DATA_LOSS,
              settings_.connect.where() + ": table " + qualified(t.table.schema, t.table.name) +
-                 " was rewritten (ALTER TABLE ... TYPE, VACUUM FULL, CLUSTER...) after the "
-                 "snapshot was taken, so the snapshot cannot read it; start the full copy "
+                 (t.relkind == 'p' ? " (its partition(s) " + rewritten + ")" : std::string()) +
+                 " was rewritten (ALTER TABLE ... TYPE, VACUUM FULL, CLUSTER, TRUNCATE...) after "
+                 "the snapshot was taken, so the snapshot cannot read it; start the full copy "
                  "again from a new snapshot");
       }
     }
-  } catch (const Error& e) {
-    if (e.status() == FERRY_DATA_LOSS) throw;
-    conn->exec("ROLLBACK");
-    fail(FERRY_UNAVAILABLE, std::string(e.what()) +
-                                " — the exported snapshot is gone (the connection that created "
-                                "the replication slot was closed); the full copy must start "
-                                "again from a new snapshot");
+    // Binary format unless configured otherwise: columns without a binary decoder are read as
+    // their output function's text within the same COPY.
+    CopyPlan plan = settings_.copy_format == CopyFormat::Binary
+                        ? binary_copy_plan(*conn, t, type_catalog)
+                        : text_copy_plan(t);
+    std::string sql = copy_select(t, where, "", plan);
+    return std::make_unique<CopyRowStream>(
+        conn, t, std::move(sql), batch_rows, settings_.batch_bytes,
+        [conn] { conn->exec("COMMIT"); }, std::move(plan));
+  } catch (...) {
+    // The COPY did not start: end the transaction, or drop a session that cannot.
+    try {
+      if (!conn->broken()) conn->exec("ROLLBACK");
+    } catch (const std::exception&) {
+      conn->cancel();
+    }
+    if (conn->broken() && reader_ == conn) reader_.reset();
+    throw;
   }
-  return std::make_unique<CopyRowStream>(conn, t, copy_select(t, where, ""), batch_rows,
-                                         settings_.batch_bytes, [conn] { conn->exec("COMMIT"); });
 }
 
 // ---- changes --------------------------------------------------------------------------------
@@ -534,7 +808,8 @@ void PgSource::ack(const Position& upto) {
   }
 }
 
-// The task is released: its slot (which would keep WAL forever) and its publication go.
+// The task is released: its slot (which would keep WAL forever) goes, and its publication if
+// ferry created it for this task (a publication that existed before is the DBA's and stays).
 void PgSource::release() {
   snapshot_conn_.reset();
   auto conn = reader();
@@ -555,7 +830,17 @@ void PgSource::release() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  conn->exec("DROP PUBLICATION IF EXISTS " + quote_ident(settings_.publication));
+  const Rows pub = conn->query(
+      "SELECT obj_description(oid, 'pg_publication') FROM pg_publication WHERE pubname = $1",
+      {settings_.publication});
+  if (pub.empty()) return;
+  if (pub.rows[0][0] == publication_marker(settings_.task_id)) {
+    conn->exec("DROP PUBLICATION IF EXISTS " + quote_ident(settings_.publication));
+    host_.info("publication " + settings_.publication + " dropped");
+  } else {
+    host_.info("publication " + settings_.publication +
+               " was not created by ferry for this task: left in place");
+  }
 }
 
 // ---- verification ---------------------------------------------------------------------------

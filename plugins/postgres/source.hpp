@@ -12,14 +12,17 @@
 
 #include "catalog.hpp"
 #include "connection.hpp"
+#include "snapshot.hpp"
 
 namespace ferry::pg {
 
 struct SourceSettings {
   ConnectOptions connect;
+  std::string task_id;      // names the publication ferry creates (its COMMENT), see release()
   std::string slot;         // replication slot of the task
   std::string publication;  // publication of the task's tables
   size_t batch_bytes = 8u << 20;
+  CopyFormat copy_format = CopyFormat::Binary;  // of snapshot reads
   uint32_t change_batch_rows = 1000;
   unsigned dead_after_s = 10;
   unsigned reconnect_attempts = 10;
@@ -27,8 +30,15 @@ struct SourceSettings {
   static SourceSettings from_config(const Config& config, const std::string& task_id);
 };
 
-// "ferry_" + the task id folded to [a-z0-9_], at most 63 bytes (a PostgreSQL name).
+// The default slot and publication name of a task: "ferry_<id>" when the id is already made of
+// [a-z0-9_] and short enough, else "ferryh_<id folded to [a-z0-9_], cut>_<16 hex digits of a
+// hash of the exact id>" — at most 63 bytes, a valid slot name, and different for different
+// ids (orders-eu and orders_eu, or long ids sharing a prefix, never share a slot).
 std::string default_object_name(const std::string& task_id);
+
+// The COMMENT ferry puts on a publication it creates for a task: release() drops a publication
+// only when it carries the comment of its own task.
+std::string publication_marker(const std::string& task_id);
 
 class PgSource : public Source {
  public:
@@ -52,6 +62,9 @@ class PgSource : public Source {
   std::shared_ptr<Connection> reader();
   const TypeCatalog& types();
   const PgTable& table(const std::string& schema, const std::string& name);
+  bool is_selected(const std::string& schema, const std::string& table) const;
+  void prepare_publication(Connection& conn, const std::string& tables, bool partitioned,
+                           bool& created);
 
   Host host_;
   SourceSettings settings_;

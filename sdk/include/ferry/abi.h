@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 1
+#define FERRY_ABI_MINOR 2
 /* "FERRYPLG" little-endian; checked before anything else in the manifest is read. */
 #define FERRY_ABI_MAGIC 0x474C505952524546ULL
 #define FERRY_ENTRY_SYMBOL "ferry_plugin_entry_v1"
@@ -212,7 +212,7 @@ enum {
 enum {
   FERRY_COLUMN_NULLABLE = 1u << 0,
   FERRY_COLUMN_UNSIGNED = 1u << 1,
-  FERRY_COLUMN_AUTO_INCREMENT = 1u << 2, /* or identity / serial */
+  FERRY_COLUMN_AUTO_INCREMENT = 1u << 2, /* or identity, or serial (a nextval() default) */
   FERRY_COLUMN_GENERATED_STORED = 1u << 3,
   FERRY_COLUMN_GENERATED_VIRTUAL = 1u << 4,
   FERRY_COLUMN_IN_PRIMARY_KEY = 1u << 5
@@ -236,6 +236,15 @@ typedef struct ferry_column {
   uint32_t label_count; /* ENUM / SET labels, in declaration order */
   uint32_t reserved;
   const char* const* labels;
+  /* Since ABI 1.2 (check FERRY_HAS_FIELD; a 1.0/1.1 column ends at `labels`). */
+  /* The sequence behind an identity or serial column, schema-qualified and quoted as the
+   * engine prints it (PostgreSQL: pg_get_serial_sequence's form, `public."Odd_id_seq"`);
+   * NULL when there is none (always on MySQL, whose counter belongs to the table). */
+  const char* identity_sequence;
+  /* The value the next generated row would get, as of discover(); -1 when unknown (no read
+   * privilege on the sequence, an exhausted sequence) or not an identity/auto_increment
+   * column. */
+  int64_t identity_next;
 } ferry_column;
 
 typedef uint32_t ferry_index_kind;
@@ -508,6 +517,17 @@ typedef struct ferry_host {
   void (*report_progress)(void* ctx, const char* json);
   ferry_status (*open_endpoint)(void* ctx, ferry_kind kind, ferry_endpoint* out);
   void (*close_endpoint)(void* ctx, ferry_endpoint* endpoint);
+  /* Since ABI 1.2 (check FERRY_HAS_FIELD). The task's migration objects — schemas, tables,
+   * views, indexes, constraints, a table's data — with the status, DDL and error an operator
+   * sees and acts on (docs/sdk.md, "Migration objects"). object_put upserts one object given as
+   * a JSON object with a "key" and any of kind, parent, source, destination, status, ddl,
+   * error, detail (an object), started_at_ms, finished_at_ms; fields left out keep their stored
+   * value, and an operator's edited DDL is never overwritten. */
+  ferry_status (*object_put)(void* ctx, const char* object_json);
+  /* The objects whose key starts with `key_prefix` ("" = all), as a JSON array in first-put
+   * order, each with the fields above plus ddl_edited and updated_at_ms.
+   * OWNERSHIP: the caller releases `out`. */
+  ferry_status (*object_list)(void* ctx, const char* key_prefix, ferry_buffer* out);
 } ferry_host;
 
 /* Everything create() receives. OWNERSHIP: borrowed for the call; `host` and `config` stay
@@ -609,6 +629,12 @@ typedef struct ferry_destination_vtable {
                            ferry_checksum* out);
   ferry_status (*read_range)(void* self, const ferry_split* range, uint32_t batch_rows,
                              ferry_stream* out);
+  /* Since ABI 1.2 (check FERRY_HAS_FIELD; NULL = not supported). The destination's own catalog
+   * — the tables (columns, keys, indexes) that `selection` selects, in the same JSON as the
+   * source's discover (NULL = everything) — so that a caller can match what it writes to what
+   * is there (full import without schema migration copies the columns both sides have).
+   * OWNERSHIP: the caller releases `out`. */
+  ferry_status (*discover)(void* self, const char* selection, ferry_catalog* out);
 } ferry_destination_vtable;
 
 /* ---------------------------------------------------------------------------------------- */

@@ -123,6 +123,49 @@ TEST_F(MysqlSourceTest, CatalogDescribesTablesKeysConstraintsAndViews) {
   EXPECT_NE(cat.views[0].definition.find("select"), std::string::npos);
 }
 
+// identity_next (ABI 1.2) is the table's AUTO_INCREMENT counter as of discover(): past the rows
+// inserted, past an explicit higher id, at the table option of an empty table. MySQL has no
+// sequence objects: identity_sequence stays empty.
+TEST_F(MysqlSourceTest, CatalogReportsTheNextAutoIncrementValue) {
+  admin->exec("CREATE TABLE counted (id INT AUTO_INCREMENT PRIMARY KEY, v INT)");
+  admin->exec("INSERT INTO counted (v) VALUES (1), (2), (3)");
+  admin->exec("CREATE TABLE jumped (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, v INT)");
+  admin->exec("INSERT INTO jumped (v) VALUES (1), (2)");
+  admin->exec("INSERT INTO jumped (id, v) VALUES (500, 3)");
+  admin->exec(
+      "CREATE TABLE fresh (k INT NOT NULL, id INT NOT NULL AUTO_INCREMENT, "
+      "PRIMARY KEY (k), UNIQUE KEY (id)) AUTO_INCREMENT = 1000");
+  admin->exec("CREATE TABLE plain (id INT PRIMARY KEY)");
+
+  auto src = source();
+  Catalog cat = src->source().discover(only_this_db());
+  auto column = [&](const std::string& table, const std::string& name) -> const Column& {
+    const Table* t = find_table(cat, table);
+    EXPECT_TRUE(t) << table;
+    const Column* c = t ? find_column(*t, name) : nullptr;
+    EXPECT_TRUE(c) << table << "." << name;
+    static const Column none;
+    return c ? *c : none;
+  };
+  EXPECT_TRUE(column("counted", "id").flags & FERRY_COLUMN_AUTO_INCREMENT);
+  EXPECT_EQ(column("counted", "id").identity_next, 4);
+  EXPECT_FALSE(column("counted", "id").identity_sequence.has_value());
+  EXPECT_EQ(column("counted", "v").identity_next, -1);
+  EXPECT_EQ(column("jumped", "id").identity_next, 501);
+  EXPECT_FALSE(column("fresh", "k").flags & FERRY_COLUMN_AUTO_INCREMENT);
+  EXPECT_EQ(column("fresh", "k").identity_next, -1);
+  EXPECT_TRUE(column("fresh", "id").flags & FERRY_COLUMN_AUTO_INCREMENT);
+  EXPECT_EQ(column("fresh", "id").identity_next, 1000);
+  EXPECT_EQ(column("plain", "id").identity_next, -1);
+
+  // As of each discover(): the counter moves with the rows.
+  admin->exec("INSERT INTO counted (v) VALUES (4)");
+  admin->exec("INSERT INTO fresh (k) VALUES (1)");
+  cat = src->source().discover(only_this_db());
+  EXPECT_EQ(column("counted", "id").identity_next, 5);
+  EXPECT_EQ(column("fresh", "id").identity_next, 1001);
+}
+
 TEST_F(MysqlSourceTest, SelectionIncludesAndExcludesByWildcard) {
   admin->exec("CREATE TABLE orders (id INT PRIMARY KEY)");
   admin->exec("CREATE TABLE tmp_orders (id INT PRIMARY KEY)");

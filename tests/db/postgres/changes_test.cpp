@@ -396,6 +396,8 @@ TEST_F(PgChangesTest, TableRewrittenAfterTheSnapshotIsRefusedNotReadEmpty) {
 TEST_F(PgChangesTest, InheritanceChildrenAreTheirOwnTables) {
   admin->exec("CREATE TABLE parent_t (id int PRIMARY KEY)");
   admin->exec("CREATE TABLE child_t (extra int) INHERITS (parent_t)");
+  // A child does not inherit its parent's primary key (a keyless table is refused).
+  admin->exec("ALTER TABLE child_t ADD PRIMARY KEY (id)");
   admin->exec("INSERT INTO parent_t VALUES (1)");
   admin->exec("INSERT INTO child_t VALUES (2, 20)");
   auto src = source();

@@ -798,12 +798,13 @@ TEST_F(PgDestinationTest, WrongPasswordIsAClearErrorWithoutThePassword) {
 TEST_F(PgDestinationTest, ConfigIsChecked) {
   auto cfg = config();
   cfg["copy_format"] = "binary";
-  Error e = error_of([&] { destination(cfg); });
-  EXPECT_EQ(e.status(), FERRY_NOT_SUPPORTED);
-  EXPECT_NE(std::string(e.what()).find("copy_format"), std::string::npos) << e.what();
+  destination(cfg);
+  cfg["copy_format"] = "text";
+  destination(cfg);
   cfg["copy_format"] = "csv";
-  e = error_of([&] { destination(cfg); });
+  Error e = error_of([&] { destination(cfg); });
   EXPECT_EQ(e.status(), FERRY_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(e.what()).find("copy_format"), std::string::npos) << e.what();
   cfg = config();
   cfg["max_statement_bytes"] = int64_t{10};
   EXPECT_EQ(error_of([&] { destination(cfg); }).status(), FERRY_INVALID_ARGUMENT);

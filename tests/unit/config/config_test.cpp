@@ -501,6 +501,43 @@ TEST_F(ConfigTest, ObjectRules) {
               "unknown key 'exlude' in [[task.objects]]; did you mean 'exclude'?")));
 }
 
+TEST_F(ConfigTest, RenamesOfSchemasTablesAndColumns) {
+  const std::string text = std::string(kServer) + task("a") +
+                           "[task.rename]\n"
+                           "schemas = { shop = \"shop_v2\" }\n"
+                           "tables = { \"shop.orders\" = \"orders2\" }\n"
+                           "columns = { \"shop.orders.amt\" = \"amount\" }\n";
+  const LoadResult r = load(text);
+  ASSERT_TRUE(r.ok()) << strs(r).at(0);
+  const auto& rn = r.config->tasks.at(0).rename;
+  EXPECT_EQ(rn.schemas.at("shop"), "shop_v2");
+  EXPECT_EQ(rn.tables.at("shop.orders"), "orders2");
+  EXPECT_EQ(rn.columns.at("shop.orders.amt"), "amount");
+}
+
+TEST_F(ConfigTest, BadRenamesNameTheEntry) {
+  const std::string text = std::string(kServer) + task("a") +
+                           "[task.rename]\n"
+                           "schemas = { \"a.b\" = \"x\" }\n"
+                           "tables = { \"shop.o\" = \"\", \"shop.p\" = \"q\", "
+                           "\"shop.r\" = \"q\" }\n"
+                           "columns = { \"shop.orders\" = \"c\" }\n"
+                           "colums = 1\n";
+  const LoadResult r = load(text);
+  const auto errors = strs(r);
+  ASSERT_EQ(errors.size(), 5u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors, ::testing::Contains(::testing::HasSubstr(
+                          "rename.schemas: 'a.b' must be a schema (MySQL database) name")));
+  EXPECT_THAT(errors, ::testing::Contains(::testing::HasSubstr(
+                          "rename.tables: the new name of 'shop.o' must be one non-empty name")));
+  EXPECT_THAT(errors, ::testing::Contains(
+                          ::testing::HasSubstr("'shop.r' and 'shop.p' are both renamed to 'q'")));
+  EXPECT_THAT(errors, ::testing::Contains(::testing::HasSubstr(
+                          "rename.columns: 'shop.orders' must be \"schema.table.column\"")));
+  EXPECT_THAT(errors, ::testing::Contains(::testing::HasSubstr(
+                          "unknown key 'colums' in [task.rename]; did you mean 'columns'?")));
+}
+
 TEST_F(ConfigTest, StageNamesAreUniqueWithinATask) {
   const std::string text = std::string(kServer) + task("a") +
                            "[[task.stage]]\nname = \"v\"\ncomponent = \"checksum\"\n"

@@ -56,7 +56,7 @@ class MetaStoreTest : public ::testing::Test {
 TEST_F(MetaStoreTest, DatabaseIsWalAtTheCurrentSchemaVersion) {
   EXPECT_EQ(store_->path(), tmp_.path() / "meta.db");
   EXPECT_EQ(pragma(store_->path(), "journal_mode"), "wal");
-  EXPECT_EQ(MetaStore::schema_version(), 1);
+  EXPECT_EQ(MetaStore::schema_version(), 2);
   EXPECT_EQ(pragma(store_->path(), "user_version"), std::to_string(MetaStore::schema_version()));
 }
 
@@ -73,8 +73,31 @@ TEST(MetaStoreSchema, ADatabaseFromANewerFerryIsRefused) {
   } catch (const MetaError& e) {
     EXPECT_EQ(std::string(e.what()), "meta store '" + (tmp.path() / "meta.db").string() +
                                          "': migrate schema: schema version 99 is newer than "
-                                         "this ferryd knows (1); run a newer ferryd");
+                                         "this ferryd knows (" +
+                                         std::to_string(MetaStore::schema_version()) +
+                                         "); run a newer ferryd");
   }
+}
+
+TEST(MetaStoreSchema, AVersionOneDatabaseIsMigratedKeepingItsTasks) {
+  TempDir tmp;
+  {
+    auto store = MetaStore::open(tmp.path());
+    store->register_task("old", "d");
+  }
+  // Take the database back to version 1: drop what later migrations added.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((tmp.path() / "meta.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE objects; DROP TABLE metric_samples; PRAGMA user_version = 1",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto store = MetaStore::open(tmp.path());
+  EXPECT_TRUE(store->task("old").has_value());
+  store->put_object({.task_id = "old", .key = "table:a.b", .kind = "table"});
+  EXPECT_EQ(store->objects("old").size(), 1u);
+  EXPECT_EQ(pragma(store->path(), "user_version"), std::to_string(MetaStore::schema_version()));
 }
 
 TEST(MetaStoreSchema, AnUnopenableDatabaseIsAnErrorNamingTheFile) {
@@ -303,6 +326,85 @@ TEST_F(MetaStoreTest, ConcurrentCheckpointWritersAllLand) {
       EXPECT_EQ(store_->checkpoint("t1", key), bytes(key)) << key;
     }
   }
+}
+
+TEST_F(MetaStoreTest, ObjectsUpsertByKeyAndListInFirstPutOrder) {
+  store_->register_task("t1", "d");
+  store_->put_object({.task_id = "t1",
+                      .key = "table:shop.orders",
+                      .kind = "table",
+                      .stage = "schema",
+                      .source_name = "shop.orders",
+                      .dest_name = "shop.orders",
+                      .ddl = "CREATE TABLE ..."});
+  store_->put_objects(
+      {{.task_id = "t1",
+        .key = "index:shop.orders.k_%",
+        .kind = "index",
+        .parent = "table:shop.orders",
+        .stage = "schema"},
+       {.task_id = "t1", .key = "table:shop.items", .kind = "table", .stage = "schema"}});
+  ObjectRecord changed = *store_->object("t1", "table:shop.orders");
+  changed.status = ObjectStatus::Failed;
+  changed.error = "relation exists";
+  changed.ddl_edited = true;
+  changed.detail_json = R"({"rows":5})";
+  changed.started_at_ms = 10;
+  changed.finished_at_ms = 20;
+  store_->put_object(changed);
+
+  auto all = store_->objects("t1");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].key, "table:shop.orders");
+  EXPECT_EQ(all[0].status, ObjectStatus::Failed);
+  EXPECT_EQ(all[0].error, "relation exists");
+  EXPECT_TRUE(all[0].ddl_edited);
+  EXPECT_EQ(all[0].ddl, "CREATE TABLE ...");
+  EXPECT_EQ(all[0].detail_json, R"({"rows":5})");
+  EXPECT_EQ(all[0].started_at_ms, 10);
+  EXPECT_EQ(all[0].finished_at_ms, 20);
+  EXPECT_GT(all[0].updated_at_ms, 0);
+  EXPECT_EQ(all[1].key, "index:shop.orders.k_%");
+  EXPECT_EQ(all[1].parent, "table:shop.orders");
+  EXPECT_EQ(all[2].key, "table:shop.items");
+  // The prefix is literal: '_' and '%' are not wildcards.
+  EXPECT_EQ(store_->objects("t1", "index:shop.orders.k_%").size(), 1u);
+  EXPECT_EQ(store_->objects("t1", "index:shop.orders.k__").size(), 0u);
+  EXPECT_EQ(store_->objects("t1", "table:").size(), 2u);
+  EXPECT_FALSE(store_->object("t1", "table:nope").has_value());
+  EXPECT_TRUE(store_->objects("t2").empty());
+}
+
+TEST_F(MetaStoreTest, ObjectStatusNamesRoundTrip) {
+  for (auto s : {ObjectStatus::Pending, ObjectStatus::Running, ObjectStatus::Succeeded,
+                 ObjectStatus::Failed, ObjectStatus::Skipped, ObjectStatus::Removed}) {
+    EXPECT_EQ(object_status_from_string(to_string(s)), s);
+  }
+  EXPECT_EQ(to_string(ObjectStatus::Succeeded), "succeeded");
+  EXPECT_FALSE(object_status_from_string("done").has_value());
+}
+
+TEST_F(MetaStoreTest, ObjectsNeedARegisteredTask) {
+  EXPECT_THROW(store_->put_object({.task_id = "ghost", .key = "table:a.b", .kind = "table"}),
+               MetaError);
+}
+
+TEST_F(MetaStoreTest, MetricSamplesAreATimeSeriesPerStageAndName) {
+  store_->register_task("t1", "d");
+  store_->append_metric_samples(
+      "t1", {{.stage = "full-import", .name = "rows", .at_ms = 1000, .value = 5},
+             {.stage = "full-import", .name = "rows", .at_ms = 2000, .value = 12.5},
+             {.stage = "full-import", .name = "bytes", .at_ms = 2000, .value = 99},
+             {.stage = "schema", .name = "rows", .at_ms = 2000, .value = 1}});
+  auto rows = store_->metric_samples("t1", "full-import", "rows");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at_ms, 1000);
+  EXPECT_EQ(rows[0].value, 5);
+  EXPECT_EQ(rows[1].value, 12.5);
+  EXPECT_EQ(store_->metric_samples("t1", "full-import", "rows", 1500).size(), 1u);
+  store_->prune_metric_samples("t1", 1500);
+  EXPECT_EQ(store_->metric_samples("t1", "full-import", "rows").size(), 1u);
+  EXPECT_EQ(store_->metric_samples("t1", "full-import", "bytes").size(), 1u);
 }
 
 }  // namespace

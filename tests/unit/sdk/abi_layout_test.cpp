@@ -47,7 +47,7 @@ static_assert(sizeof(ferry_config) == 16);
 static_assert(offsetof(ferry_config, struct_size) == 0);
 static_assert(offsetof(ferry_config, count) == 4);
 static_assert(offsetof(ferry_config, values) == 8);
-static_assert(sizeof(ferry_column) == 104);
+static_assert(sizeof(ferry_column) == 120);
 static_assert(offsetof(ferry_column, struct_size) == 0);
 static_assert(offsetof(ferry_column, type) == 4);
 static_assert(offsetof(ferry_column, name) == 8);
@@ -65,6 +65,8 @@ static_assert(offsetof(ferry_column, comment) == 80);
 static_assert(offsetof(ferry_column, label_count) == 88);
 static_assert(offsetof(ferry_column, reserved) == 92);
 static_assert(offsetof(ferry_column, labels) == 96);
+static_assert(offsetof(ferry_column, identity_sequence) == 104);  // ABI 1.2 (1.0/1.1: 104 bytes)
+static_assert(offsetof(ferry_column, identity_next) == 112);      // ABI 1.2
 static_assert(sizeof(ferry_index) == 40);
 static_assert(offsetof(ferry_index, struct_size) == 0);
 static_assert(offsetof(ferry_index, kind) == 4);
@@ -192,7 +194,7 @@ static_assert(offsetof(ferry_channel, push) == 16);
 static_assert(offsetof(ferry_channel, pull) == 24);
 static_assert(offsetof(ferry_channel, close) == 32);
 static_assert(offsetof(ferry_channel, private_data) == 40);
-static_assert(sizeof(ferry_host) == 96);
+static_assert(sizeof(ferry_host) == 112);
 static_assert(offsetof(ferry_host, struct_size) == 0);
 static_assert(offsetof(ferry_host, abi_minor) == 4);
 static_assert(offsetof(ferry_host, ctx) == 8);
@@ -206,6 +208,8 @@ static_assert(offsetof(ferry_host, checkpoint_read) == 64);
 static_assert(offsetof(ferry_host, report_progress) == 72);
 static_assert(offsetof(ferry_host, open_endpoint) == 80);
 static_assert(offsetof(ferry_host, close_endpoint) == 88);
+static_assert(offsetof(ferry_host, object_put) == 96);    // ABI 1.2 (1.0/1.1: 96 bytes)
+static_assert(offsetof(ferry_host, object_list) == 104);  // ABI 1.2
 static_assert(sizeof(ferry_create_args) == 40);
 static_assert(offsetof(ferry_create_args, struct_size) == 0);
 static_assert(offsetof(ferry_create_args, reserved) == 4);
@@ -236,7 +240,7 @@ static_assert(offsetof(ferry_source_vtable, describe_position) == 96);
 static_assert(offsetof(ferry_source_vtable, checksum) == 104);
 static_assert(offsetof(ferry_source_vtable, read_range) == 112);
 static_assert(offsetof(ferry_source_vtable, release) == 120);  // ABI 1.1
-static_assert(sizeof(ferry_destination_vtable) == 88);
+static_assert(sizeof(ferry_destination_vtable) == 96);
 static_assert(offsetof(ferry_destination_vtable, struct_size) == 0);
 static_assert(offsetof(ferry_destination_vtable, reserved) == 4);
 static_assert(offsetof(ferry_destination_vtable, create) == 8);
@@ -249,6 +253,7 @@ static_assert(offsetof(ferry_destination_vtable, apply_changes) == 56);
 static_assert(offsetof(ferry_destination_vtable, flush) == 64);
 static_assert(offsetof(ferry_destination_vtable, checksum) == 72);
 static_assert(offsetof(ferry_destination_vtable, read_range) == 80);
+static_assert(offsetof(ferry_destination_vtable, discover) == 88);  // ABI 1.2 (1.0/1.1: 88 bytes)
 static_assert(sizeof(ferry_stage_context) == 64);
 static_assert(offsetof(ferry_stage_context, struct_size) == 0);
 static_assert(offsetof(ferry_stage_context, input_count) == 4);

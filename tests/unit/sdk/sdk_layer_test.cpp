@@ -4,6 +4,8 @@
 #include <ferry/sdk.hpp>
 #include <ferry/testing/fake_host.hpp>
 
+#include <cstddef>
+#include <cstring>
 #include <stdexcept>
 
 namespace {
@@ -16,7 +18,9 @@ ferry::TableSchema people() {
   ferry::Column id;
   id.name = "id";
   id.type = FERRY_TYPE_INT64;
-  id.flags = FERRY_COLUMN_IN_PRIMARY_KEY;
+  id.flags = FERRY_COLUMN_IN_PRIMARY_KEY | FERRY_COLUMN_AUTO_INCREMENT;
+  id.identity_sequence = "app.\"people_Id_seq\"";
+  id.identity_next = 42;
   ferry::Column mood;
   mood.name = "mood";
   mood.type = FERRY_TYPE_ENUM;
@@ -129,12 +133,46 @@ TEST(SdkLayer, CatalogSurvivesTheRoundTrip) {
   EXPECT_EQ(t.columns[1].labels, (std::vector<std::string>{"happy", "sad", ""}));
   EXPECT_EQ(t.columns[1].charset, "utf8mb4");
   EXPECT_FALSE(t.columns[0].charset.has_value());
+  EXPECT_EQ(t.columns[0].identity_sequence, "app.\"people_Id_seq\"");
+  EXPECT_EQ(t.columns[0].identity_next, 42);
+  EXPECT_FALSE(t.columns[1].identity_sequence.has_value());
+  EXPECT_EQ(t.columns[1].identity_next, -1);
   EXPECT_EQ(t.indexes[0].definition, "PRIMARY KEY (id)");
   EXPECT_EQ(t.foreign_keys[0].ref_columns, (std::vector<std::string>{"oid"}));
   EXPECT_EQ(t.foreign_keys[0].on_delete, "RESTRICT");
   EXPECT_EQ(t.checks[0].expression, "id > 0");
   EXPECT_EQ(c.views[0].comment, "a view");
   EXPECT_EQ(host.metric("discovers"), 1);
+}
+
+// ABI 1.2 appended identity_sequence and identity_next to ferry_column: a column from a 1.0/1.1
+// producer ends at `labels`, and whatever lies past its struct_size is not the column's.
+TEST(SdkLayer, ColumnIdentityRoundTripsAndAnOlderColumnHasNone) {
+  const ferry::TableSchema t = people();
+  const ferry::detail::ColumnViews views(t.columns);
+  ASSERT_EQ(views.cols[0].struct_size, sizeof(ferry_column));
+  EXPECT_STREQ(views.cols[0].identity_sequence, "app.\"people_Id_seq\"");
+  EXPECT_EQ(views.cols[0].identity_next, 42);
+  EXPECT_EQ(views.cols[1].identity_sequence, nullptr);
+  EXPECT_EQ(views.cols[1].identity_next, -1);
+  const ferry::Column back = ferry::copy_column(views.cols[0]);
+  EXPECT_EQ(back.identity_sequence, "app.\"people_Id_seq\"");
+  EXPECT_EQ(back.identity_next, 42);
+  EXPECT_EQ(back.flags, t.columns[0].flags);
+
+  constexpr size_t kSize11 = offsetof(ferry_column, labels) + sizeof(const char* const*);
+  static_assert(kSize11 == 104, "a 1.0/1.1 ferry_column");
+  alignas(ferry_column) unsigned char older[sizeof(ferry_column)];
+  std::memset(older, 0x5a, sizeof(older));  // what follows a 1.1 column: not its members
+  std::memcpy(older, &views.cols[0], kSize11);
+  ferry_column* c11 = reinterpret_cast<ferry_column*>(older);
+  c11->struct_size = kSize11;
+  EXPECT_FALSE(FERRY_HAS_FIELD(c11, ferry_column, identity_sequence));
+  const ferry::Column old_col = ferry::copy_column(*c11);
+  EXPECT_EQ(old_col.name, "id");
+  EXPECT_EQ(old_col.flags, t.columns[0].flags);
+  EXPECT_FALSE(old_col.identity_sequence.has_value());
+  EXPECT_EQ(old_col.identity_next, -1);
 }
 
 TEST(SdkLayer, ExceptionsBecomeStatusAndLastError) {

@@ -65,12 +65,12 @@ TEST_F(StageGraphTest, OrdersByDependenciesNotDeclaration) {
 
 TEST_F(StageGraphTest, UnknownComponentNamesTheStageAndThePlace) {
   config::TaskConfig t = copy_task(1, 10);
-  t.types = {MigrationType::Schema, MigrationType::Full};  // "schema" has no component yet
+  t.stages.push_back(stage("extra", "no-such-component"));
   const auto result = build_stage_graph(t, plugins_);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].str(),
-            "task.toml:1:1: task 'copy': stage 'schema': unknown component 'schema' (no loaded "
-            "plugin provides it)");
+            "task.toml:10:1: task 'copy': stage 'extra': unknown component 'no-such-component' "
+            "(no loaded plugin provides it)");
 }
 
 TEST_F(StageGraphTest, MissingInputAndAfterAreErrors) {

@@ -103,6 +103,11 @@ TEST_F(TaskRunnerTest, MovesEveryRowExactlyOnceInBatches) {
   const auto events = store_->events("copy");
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().message, "task completed");
+  // The metrics' time series ends with the final values (sampled when each stage ended).
+  const auto series = store_->metric_samples("copy", "full-import-write", "rows_written");
+  ASSERT_FALSE(series.empty());
+  EXPECT_EQ(series.back().value, 7500);
+  for (size_t i = 1; i < series.size(); ++i) EXPECT_GE(series[i].value, series[i - 1].value);
 }
 
 TEST_F(TaskRunnerTest, PauseHoldsEveryStageAndResumeFinishesExactly) {
@@ -245,10 +250,14 @@ TEST(TaskSettingsJson, CarriesTheTaskButNoSecrets) {
   t.source.plugin = "fake";
   t.source.fields["password"] = config::Field{config::Secret("s3cr3t"), {}, false};
   t.destination.plugin = "fake";
+  t.rename.schemas["shop"] = "shop2";
+  t.rename.columns["shop.orders.amt"] = "amount";
   EXPECT_EQ(
       host::task_settings_json(t),
       R"({"alert_level":"low","concurrency":"fast","destination_plugin":"fake","id":"orders",)"
-      R"("objects":[{"exclude":["shop.tmp_*"],"include":["shop.*"]}],"source_plugin":"fake",)"
+      R"("objects":[{"exclude":["shop.tmp_*"],"include":["shop.*"]}],)"
+      R"("rename":{"columns":{"shop.orders.amt":"amount"},"schemas":{"shop":"shop2"},)"
+      R"("tables":{}},"source_plugin":"fake",)"
       R"("tags":["prod"],"types":["full","verify"],"verify_concurrency":"normal"})");
 }
 

@@ -4,6 +4,7 @@
 
 #include <ferry/abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,11 @@ struct Column {
   std::string native_type;
   std::optional<std::string> charset, collation, default_expr, generated_expr, comment;
   std::vector<std::string> labels;
+  // ABI 1.2. The sequence behind an identity/serial column (PostgreSQL, schema-qualified and
+  // quoted); std::nullopt when none. identity_next: the value the next generated row would
+  // get, as of discover(); -1 unknown or not an identity/auto_increment column.
+  std::optional<std::string> identity_sequence;
+  int64_t identity_next = -1;
 };
 
 struct Index {
@@ -95,6 +101,12 @@ inline std::vector<const char*> c_strs(const std::vector<std::string>& v) {
   for (const auto& s : v) out.push_back(s.c_str());
   return out;
 }
+// FERRY_HAS_FIELD for a struct held by reference (never NULL): whether the producer's
+// struct_size covers the member at `offset` of `size` bytes.
+template <class T>
+bool has_member(const T& s, size_t offset, size_t size) {
+  return s.struct_size >= offset + size;
+}
 inline std::vector<std::string> strs(const char* const* v, uint32_t n) {
   return std::vector<std::string>(v, v + n);
 }
@@ -128,6 +140,8 @@ struct ColumnViews {
       v.comment = opt_c(c.comment);
       v.label_count = static_cast<uint32_t>(c.labels.size());
       v.labels = labels.back().data();
+      v.identity_sequence = opt_c(c.identity_sequence);
+      v.identity_next = c.identity_next;
       cols.push_back(v);
     }
     for (const auto& v : cols) ptrs.push_back(&v);
@@ -154,6 +168,15 @@ inline Column copy_column(const ferry_column& c) {
   out.generated_expr = detail::opt_s(c.generated_expr);
   out.comment = detail::opt_s(c.comment);
   out.labels = detail::strs(c.labels, c.label_count);
+  // Members added in ABI 1.2: a 1.0/1.1 producer's column is shorter and has none
+  // (FERRY_HAS_FIELD, for a struct held by reference).
+  if (detail::has_member(c, offsetof(ferry_column, identity_sequence),
+                         sizeof(c.identity_sequence))) {
+    out.identity_sequence = detail::opt_s(c.identity_sequence);
+  }
+  if (detail::has_member(c, offsetof(ferry_column, identity_next), sizeof(c.identity_next))) {
+    out.identity_next = c.identity_next;
+  }
   return out;
 }
 

@@ -155,6 +155,14 @@ class DestinationClient : public EndpointClient<ferry_destination_vtable> {
     if (!found) return std::nullopt;
     return adopt_buffer(&b);
   }
+  // The destination's own catalog (ABI 1.2, optional): Error(FERRY_NOT_SUPPORTED) when the
+  // plugin predates it or does not implement it.
+  Catalog discover(const std::string& selection_json = {}) {
+    ferry_catalog c{};
+    const char* sel = selection_json.empty() ? nullptr : selection_json.c_str();
+    call(FERRY_CALL(vt_, VT, discover, self_, sel, &c), "discover");
+    return adopt_catalog(&c);
+  }
 };
 
 // One end of a bounded data edge between stages.

@@ -138,6 +138,22 @@ class Host {
     check(h_->open_endpoint(h_->ctx, kind, &e), "open endpoint", nullptr);
     return EndpointLease(h_, e);
   }
+  // The task's migration objects (ABI 1.2; docs/sdk.md "Migration objects"). `object_json` is a
+  // JSON object with a "key"; fields left out keep their stored values.
+  bool has_objects() const {
+    return FERRY_HAS_FIELD(h_, ferry_host, object_list) && h_->object_put && h_->object_list;
+  }
+  void object_put(const std::string& object_json) const {
+    if (!has_objects()) fail(FERRY_NOT_SUPPORTED, "this host keeps no migration objects");
+    check(h_->object_put(h_->ctx, object_json.c_str()), "object_put", nullptr);
+  }
+  // A JSON array of the objects whose key starts with `key_prefix`.
+  std::string object_list(const std::string& key_prefix = {}) const {
+    if (!has_objects()) fail(FERRY_NOT_SUPPORTED, "this host keeps no migration objects");
+    ferry_buffer buf{};
+    check(h_->object_list(h_->ctx, key_prefix.c_str(), &buf), "object_list", nullptr);
+    return std::string(as_text(adopt_buffer(&buf)));
+  }
   const ferry_host* raw() const { return h_; }
 
  private:

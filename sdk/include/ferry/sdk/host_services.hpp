@@ -64,6 +64,27 @@ class HostServices {
       }
     };
     c_.close_endpoint = [](void* ctx, ferry_endpoint* e) { self(ctx).on_close_endpoint(e); };
+    c_.object_put = [](void* ctx, const char* json) -> ferry_status {
+      auto& h = self(ctx);
+      try {
+        return h.on_object_put(json ? json : "");
+      } catch (const std::exception& e) {
+        h.on_log(FERRY_LOG_ERROR, std::string("object_put failed: ") + e.what());
+        return FERRY_UNAVAILABLE;
+      }
+    };
+    c_.object_list = [](void* ctx, const char* prefix, ferry_buffer* out) -> ferry_status {
+      auto& h = self(ctx);
+      try {
+        std::string json;
+        const ferry_status st = h.on_object_list(prefix ? prefix : "", json);
+        if (st == FERRY_OK) export_buffer(Bytes(json.begin(), json.end()), out);
+        return st;
+      } catch (const std::exception& e) {
+        h.on_log(FERRY_LOG_ERROR, std::string("object_list failed: ") + e.what());
+        return FERRY_UNAVAILABLE;
+      }
+    };
   }
   virtual ~HostServices() = default;
   HostServices(const HostServices&) = delete;
@@ -87,6 +108,14 @@ class HostServices {
     return FERRY_NOT_SUPPORTED;
   }
   virtual void on_close_endpoint(ferry_endpoint* /*endpoint*/) {}
+  // Migration objects (ferry_host.object_put / object_list): FERRY_INVALID_ARGUMENT for a
+  // malformed record (logged with the reason); hosts without an object store refuse.
+  virtual ferry_status on_object_put(const std::string& /*object_json*/) {
+    return FERRY_NOT_SUPPORTED;
+  }
+  virtual ferry_status on_object_list(const std::string& /*key_prefix*/, std::string& /*json*/) {
+    return FERRY_NOT_SUPPORTED;
+  }
 
  private:
   static HostServices& self(void* ctx) { return *static_cast<HostServices*>(ctx); }

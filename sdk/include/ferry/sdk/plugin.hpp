@@ -100,6 +100,9 @@ class Destination {
   virtual std::unique_ptr<BatchStream> read_range(const Split& /*range*/, uint32_t /*batch_rows*/) {
     not_supported("read_range");
   }
+  // The destination's own catalog of the tables `selection_json` selects (ABI 1.2; optional:
+  // the default answers FERRY_NOT_SUPPORTED).
+  virtual Catalog discover(const std::string& /*selection_json*/) { not_supported("discover"); }
 };
 
 namespace detail {
@@ -373,6 +376,9 @@ ferry_destination_vtable destination_vtable(uint64_t caps) {
   auto vt = common_vtable<ferry_destination_vtable, B, T>();
   vt.precheck = [](void* s, ferry_buffer* out) {
     return guarded<B>(s, [&](B& o) { export_buffer(o.precheck(), out); });
+  };
+  vt.discover = [](void* s, const char* sel, ferry_catalog* out) {
+    return guarded<B>(s, [&](B& o) { export_catalog(o.discover(sel ? sel : ""), out); });
   };
   if (has(caps, FERRY_CAP_DEST_DDL)) {
     vt.apply_ddl = [](void* s, const char* stmt) {

@@ -226,6 +226,12 @@ class FakeHost : public HostServices {
     std::lock_guard lock(mu_);
     return progress_;
   }
+  // The last JSON put for each object key, in first-put order. Unlike ferryd, the fake host does
+  // not merge a put into the stored object: each put replaces it.
+  std::vector<std::pair<std::string, std::string>> objects() const {
+    std::lock_guard lock(mu_);
+    return objects_;
+  }
 
  protected:
   void on_log(ferry_log_level level, const std::string& m) override {
@@ -257,6 +263,34 @@ class FakeHost : public HostServices {
   void on_progress(const std::string& json) override {
     std::lock_guard lock(mu_);
     progress_ = json;
+  }
+  ferry_status on_object_put(const std::string& json) override {
+    // Just enough JSON to find the key: "key" followed by a string without escapes.
+    const auto k = json.find("\"key\"");
+    const auto open = k == std::string::npos ? k : json.find('"', json.find(':', k));
+    const auto close = open == std::string::npos ? open : json.find('"', open + 1);
+    if (close == std::string::npos) return FERRY_INVALID_ARGUMENT;
+    const std::string key = json.substr(open + 1, close - open - 1);
+    std::lock_guard lock(mu_);
+    for (auto& [have, value] : objects_) {
+      if (have == key) {
+        value = json;
+        return FERRY_OK;
+      }
+    }
+    objects_.emplace_back(key, json);
+    return FERRY_OK;
+  }
+  ferry_status on_object_list(const std::string& prefix, std::string& out) override {
+    std::lock_guard lock(mu_);
+    out = "[";
+    for (const auto& [key, value] : objects_) {
+      if (key.compare(0, prefix.size(), prefix) != 0) continue;
+      if (out.size() > 1) out += ",";
+      out += value;
+    }
+    out += "]";
+    return FERRY_OK;
   }
 
  private:
@@ -388,6 +422,7 @@ class FakeHost : public HostServices {
   std::vector<std::pair<ferry_log_level, std::string>> logs_;
   std::map<std::string, double> metrics_;
   std::map<std::string, Bytes> checkpoints_;
+  std::vector<std::pair<std::string, std::string>> objects_;
   std::string progress_;
 };
 
