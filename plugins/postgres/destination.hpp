@@ -8,7 +8,9 @@
 //   checkpoint_table     "schema.table" where apply_changes keeps its checkpoint
 //                        (default ferry.apply_checkpoint; created on first use; a bare name is
 //                        a table of schema public)
-//   copy_format          "text" (COPY text format); "binary" is refused (FERRY_NOT_SUPPORTED)
+//   copy_format          "binary" (default: COPY binary format for a table whose every written
+//                        column has a binary encoder, pg_binary.hpp; text format for the others)
+//                        or "text"
 //   max_statement_bytes  upper bound of one INSERT statement (at least 1024)
 //
 // The connection is opened on first use (precheck reports a failure to connect as an item) and
@@ -39,9 +41,10 @@ class PgDestination : public ferry::Destination {
   std::string precheck() override;
   // Executes one statement (outside any transaction).
   void apply_ddl(const std::string& statement) override;
-  // COPY ... FROM STDIN (text format) streamed from the batch in ~1 MiB chunks, in one
-  // transaction. FERRY_APPLY_IDEMPOTENT: COPY into a temporary table, then INSERT ... SELECT
-  // ... ON CONFLICT (key) DO UPDATE. A batch with DEFAULT cells takes multi-row INSERTs.
+  // COPY ... FROM STDIN (binary format where exact, else text) streamed from the batch in
+  // ~1 MiB chunks, in one transaction. FERRY_APPLY_IDEMPOTENT: COPY into a temporary table,
+  // then INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE. A batch with DEFAULT cells takes
+  // multi-row INSERTs.
   void bulk_write(const ferry_table_ref& table, const ferry::BatchView& batch,
                   uint32_t flags) override;
   // Change records in source commit order; see destination.cpp for the rules.
