@@ -121,25 +121,14 @@ std::string list_text(const std::vector<std::string>& items) {
   return out;
 }
 
-// An operator's DDL split at top-level semicolons (quotes, comments, dollar quotes respected).
+// An operator's DDL, one statement per apply_ddl (as written when the dialect is unknown).
 std::vector<std::string> split_statements(const std::string& text,
                                           std::optional<sch::Dialect> dialect) {
   if (!dialect) return {text};
   std::string error;
-  const auto tokens = sch::sql::lex(text, *dialect, &error);
+  auto statements = sch::sql::split_statements(text, *dialect, &error);
   if (!error.empty()) fail(FERRY_INVALID_ARGUMENT, "the DDL cannot be read: " + error);
-  std::vector<std::string> out;
-  std::string current;
-  for (const auto& t : tokens) {
-    if (t.kind == sch::sql::Tok::Punct && t.text == ";") {
-      if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
-      current.clear();
-    } else {
-      current += t.text;
-    }
-  }
-  if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
-  return out;
+  return statements;
 }
 
 // After a crash between creating an index and recording it, creating it again says it exists.

@@ -44,23 +44,12 @@ std::string join_statements(const std::vector<std::string>& statements) {
   return out;
 }
 
-// An operator's DDL split at top-level semicolons (quotes, comments and dollar quotes respected).
+// An operator's DDL, one statement per apply_ddl.
 std::vector<std::string> split_statements(const std::string& text, sch::Dialect d) {
   std::string error;
-  const auto tokens = sch::sql::lex(text, d, &error);
+  auto statements = sch::sql::split_statements(text, d, &error);
   if (!error.empty()) ferry::fail(FERRY_INVALID_ARGUMENT, "the DDL cannot be read: " + error);
-  std::vector<std::string> out;
-  std::string current;
-  for (const auto& t : tokens) {
-    if (t.kind == sch::sql::Tok::Punct && t.text == ";") {
-      if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
-      current.clear();
-    } else {
-      current += t.text;
-    }
-  }
-  if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
-  return out;
+  return statements;
 }
 
 struct Planned {
@@ -104,6 +93,12 @@ class SchemaMigration : public ferry::Component {
     const std::vector<Planned> plan = make_plan(catalog);
     Objects objects(host_);
     record(objects, plan);
+    // One read of the stored objects; each run below updates its entry.
+    auto stored = objects.load();
+    for (const auto& [key, o] : stored) {
+      succeeded_ += o.status == "succeeded" ? 1 : 0;
+      failed_ += o.status == "failed" ? 1 : 0;
+    }
     host_.report_progress(status());
 
     // Schemas, then tables, then views (in dependency order, as planned), then — when no later
@@ -112,21 +107,19 @@ class SchemaMigration : public ferry::Component {
     if (!settings_.has("full")) kinds.push_back("index");
     if (!settings_.has("full") && !settings_.has("incremental")) kinds.push_back("constraint");
     for (const auto& kind : kinds) {
-      const auto stored = objects.load(kind + ":");
       for (const auto& p : plan) {
         if (p.kind != kind) continue;
         host_.yield();
         const auto it = stored.find(p.key);
         if (it == stored.end() || it->second.done()) continue;
-        if (blocked_by_parent(objects, p)) continue;
-        execute(objects, p, it->second);
+        if (blocked_by_parent(stored, p)) continue;
+        it->second.status = execute(objects, p, it->second);
         host_.report_progress(status());
       }
     }
 
-    const auto all = objects.load();
     std::vector<std::string> failed;
-    for (const auto& [key, o] : all) {
+    for (const auto& [key, o] : objects.load()) {
       if (o.status == "failed") failed.push_back(key + ": " + o.error);
     }
     host_.report_progress(status());
@@ -260,24 +253,20 @@ class SchemaMigration : public ferry::Component {
       objects.put(p.key, std::move(fields));
     }
     total_ = plan.size();
-    size_t ok = 0, bad = 0;
-    for (const auto& [key, o] : objects.load()) {
-      ok += o.status == "succeeded" ? 1 : 0;
-      bad += o.status == "failed" ? 1 : 0;
-    }
-    succeeded_ = ok;
-    failed_ = bad;
   }
 
   // An object waits for its parent (a table for its schema, an index for its table) until the
   // parent exists: created, or skipped because the operator made it.
-  bool blocked_by_parent(const Objects& objects, const Planned& p) {
+  static bool blocked_by_parent(const std::map<std::string, StoredObject>& stored,
+                                const Planned& p) {
     if (p.parent.empty() || p.kind == "schema") return false;
-    const auto parent = objects.get(p.parent);
-    return parent && parent->status != "succeeded" && parent->status != "skipped";
+    const auto parent = stored.find(p.parent);
+    return parent != stored.end() && parent->second.status != "succeeded" &&
+           parent->second.status != "skipped";
   }
 
-  void execute(const Objects& objects, const Planned& p, const StoredObject& stored) {
+  // Runs the object's DDL (the operator's edit when there is one); returns its new status.
+  std::string execute(const Objects& objects, const Planned& p, const StoredObject& stored) {
     const bool was_failed = stored.status == "failed";
     objects.running(p.key);
     try {
@@ -293,11 +282,13 @@ class SchemaMigration : public ferry::Component {
       ++succeeded_;
       if (was_failed) --failed_;
       host_.info(p.kind + " " + p.source + " created as " + p.destination);
+      return "succeeded";
     } catch (const ferry::Error& e) {
       if (e.status() == FERRY_CANCELLED) throw;
       objects.failed(p.key, e.what());
       if (!was_failed) ++failed_;
       host_.warn(p.kind + " " + p.source + " failed: " + e.what());
+      return "failed";
     }
   }
 

@@ -362,4 +362,22 @@ std::vector<Node> trimmed(std::vector<Node> nodes) {
   return nodes;
 }
 
+std::vector<std::string> split_statements(std::string_view sql, Dialect d, std::string* error) {
+  std::vector<std::string> out;
+  std::string current;
+  const auto flush = [&] {
+    if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
+    current.clear();
+  };
+  for (const auto& t : lex(sql, d, error)) {
+    if (t.kind == Tok::Punct && t.text == ";") {
+      flush();
+    } else {
+      current += t.text;
+    }
+  }
+  flush();
+  return out;
+}
+
 }  // namespace ferry::schema::sql

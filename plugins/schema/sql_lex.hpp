@@ -44,6 +44,12 @@ struct Node {
   std::string close;  // ")" / "]"
 };
 
+// A script split at its top-level semicolons (quotes, comments and dollar quotes respected),
+// empty statements left out: what an operator's edited DDL holds, one statement per apply_ddl.
+// Comments are dropped, as lex() drops them. An unterminated quote or comment is an error
+// returned in `error`.
+std::vector<std::string> split_statements(std::string_view sql, Dialect d, std::string* error);
+
 // Groups tokens by ( ) and [ ]; unbalanced brackets are an error.
 std::vector<Node> build_tree(const std::vector<Token>& tokens, std::string* error);
 
