@@ -57,6 +57,7 @@
 #include "sql_lex.hpp"
 #include "task_settings.hpp"
 #include "tuning.hpp"
+#include "zero_dates.hpp"
 
 namespace ferry::full_import {
 namespace {
@@ -86,6 +87,10 @@ bool ends_stage(const Error& e) {
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+bool is_temporal(ferry_type t) {
+  return t == FERRY_TYPE_DATE || t == FERRY_TYPE_TIMESTAMP || t == FERRY_TYPE_TIMESTAMPTZ;
 }
 
 bool same_ci(std::string_view a, std::string_view b) {
@@ -164,6 +169,7 @@ struct TableWork {
   bool keyed = false;          // the destination recognises rows by key (idempotent writes)
   std::vector<std::string> left_out;
   std::vector<std::string> identity_sync;
+  std::vector<ZeroDateRule> zero_dates;  // MySQL → PostgreSQL (zero_dates.hpp)
   int64_t estimated_rows = -1;
 
   // Progress (under FullImport::mu_).
@@ -211,6 +217,18 @@ class FullImport : public Component {
     limiter_ =
         std::make_unique<RateLimiter>(tuning_.max_rows_per_second, tuning_.max_bytes_per_second);
     dialect_ = sch::dialect_of_plugin(settings_.destination_plugin);
+    zero_dates_checked_ = dialect_ == sch::Dialect::PostgreSQL &&
+                          sch::dialect_of_plugin(settings_.source_plugin) == sch::Dialect::MySQL;
+    zero_dates_ = config_.get_string("zero_dates", "");
+    if (!zero_dates_.empty() && zero_dates_ != "null" && zero_dates_ != "refuse") {
+      fail(FERRY_INVALID_ARGUMENT,
+           "full-import: zero_dates must be \"refuse\" or \"null\", not \"" + zero_dates_ + "\"");
+    }
+    if (!zero_dates_.empty() && settings_.has("schema")) {
+      fail(FERRY_INVALID_ARGUMENT,
+           "full-import: zero_dates is set, but the task has schema migration, whose zero_dates "
+           "decides for both stages: set it in the schema stage's config instead");
+    }
     renames_ = sch::parse_renames(settings_.rename_json);
     with_schema_ = settings_.has("schema");
     if (!host_.has_objects()) {
@@ -322,7 +340,12 @@ class FullImport : public Component {
 
     // Without schema migration: the destination's own tables, to copy the common columns.
     std::optional<Catalog> dst_catalog;
-    if (!with_schema_ && !selected.empty()) {
+    const bool zero_date_columns =
+        zero_dates_checked_ && std::any_of(selected.begin(), selected.end(), [](const Table* t) {
+          return std::any_of(t->columns.begin(), t->columns.end(),
+                             [](const Column& c) { return is_temporal(c.type); });
+        });
+    if ((!with_schema_ || zero_date_columns) && !selected.empty()) {
       std::set<std::string> schemas;
       for (const auto* t : selected) schemas.insert(renames_.schema(t->schema));
       try {
@@ -332,9 +355,11 @@ class FullImport : public Component {
         host_.warn("the destination cannot list its tables (" + std::string(e.what()) +
                    "): every source column is copied under its (renamed) name");
       }
-      host_.info(
-          "the task has no schema migration: only the columns present on both sides are copied, "
-          "matched by name");
+      if (!with_schema_) {
+        host_.info(
+            "the task has no schema migration: only the columns present on both sides are "
+            "copied, matched by name");
+      }
     }
 
     for (const Table* t : selected) {
@@ -373,6 +398,9 @@ class FullImport : public Component {
       if (problem.empty()) {
         problem = table_object ? map_from_schema(*w, *t, *table_object)
                                : map_without_schema(*w, *t, dst_catalog);
+      }
+      if (problem.empty() && zero_dates_checked_) {
+        w->zero_dates = zero_date_rules(*w, *t, table_object, dst_catalog);
       }
       if (w->dst_schema.empty()) {
         w->dst_schema = renames_.schema(t->schema);
@@ -488,6 +516,56 @@ class FullImport : public Component {
       cols.back().name = renames_.column(t.schema, t.name, t.columns[i].name);
     }
     return finish_mapping(w, t, std::move(cols), std::nullopt);
+  }
+
+  // One rule per DATE / DATETIME / TIMESTAMP column copied (MySQL → PostgreSQL): zero dates
+  // become NULL when zero_dates = "null" (the schema stage's, or this component's when the task
+  // has no schema stage) and the destination column accepts NULL; otherwise they are refused
+  // with the step that lets them through.
+  std::vector<ZeroDateRule> zero_date_rules(const TableWork& w, const Table& t,
+                                            const StoredObject* table_object,
+                                            const std::optional<Catalog>& dst_catalog) const {
+    const bool to_null = table_object ? table_object->detail.value("zero_dates", "refuse") == "null"
+                                      : zero_dates_ == "null";
+    const Table* dt = nullptr;
+    if (dst_catalog) {
+      for (const auto& x : dst_catalog->tables) {
+        if (x.schema == w.dst_schema && x.name == w.dst_table) dt = &x;
+      }
+    }
+    const TableSchema& dst = w.dst_ref->table();
+    std::vector<ZeroDateRule> rules;
+    for (uint32_t j = 0; j < dst.columns.size(); ++j) {
+      const Column& src = t.columns[w.keep[j]];
+      if (!is_temporal(src.type)) continue;
+      bool nullable = (src.flags & FERRY_COLUMN_NULLABLE) != 0;
+      if (dt) {
+        for (const auto& dc : dt->columns) {
+          if (dc.name == dst.columns[j].name) nullable = (dc.flags & FERRY_COLUMN_NULLABLE) != 0;
+        }
+      }
+      ZeroDateRule r;
+      r.column = j;
+      r.name = t.schema + "." + t.name + "." + src.name;
+      r.to_null = to_null && nullable;
+      if (!to_null) {
+        r.refusal = table_object
+                        ? "set zero_dates = \"null\" in the schema stage's config to load zero "
+                          "dates as NULL, or correct the rows on the source; then run the task "
+                          "again"
+                        : "set zero_dates = \"null\" in the full-import stage's config to load "
+                          "zero dates as NULL, or correct the rows on the source; then run the "
+                          "task again";
+      } else {
+        r.refusal = "zero_dates = \"null\" loads them as NULL, but " + w.dst_schema + "." +
+                    w.dst_table + "." + dst.columns[j].name +
+                    " is NOT NULL: drop NOT NULL on the destination (or edit the table's DDL "
+                    "with ferryd --objects TASK set-ddl and retry it), or correct the rows on "
+                    "the source; then run the task again";
+      }
+      rules.push_back(std::move(r));
+    }
+    return rules;
   }
 
   // Key flags of the destination columns and the table refs. `dst_key`: the destination's
@@ -913,6 +991,8 @@ class FullImport : public Component {
           host_.metric_add("bytes_read", static_cast<double>(bytes));
           if (rows == 0) continue;
           if (w.project) batch = project(w, batch);
+          if (!w.zero_dates.empty())
+            batch = apply_zero_dates(w.dst_ref, w.zero_dates, std::move(batch));
           throttle(rows, bytes);
           if (!push(Item{i, n, attempt_id, std::move(batch), rows, bytes})) return;
         }
@@ -1316,6 +1396,8 @@ class FullImport : public Component {
   Tuning tuning_;
   std::unique_ptr<RateLimiter> limiter_;
   std::optional<sch::Dialect> dialect_;
+  bool zero_dates_checked_ = false;  // MySQL → PostgreSQL
+  std::string zero_dates_;           // this component's zero_dates ("" = not set)
   sch::Renames renames_;
   bool with_schema_ = false;
 
@@ -1363,4 +1445,8 @@ FERRY_PLUGIN(
                                "cell bytes between readers and writers, at most (default: the "
                                "preset's)"),
          ferry::field::number("max_rows_per_second", "rows/s cap of the copy; 0 = none"),
-         ferry::field::number("max_bytes_per_second", "bytes/s cap of the copy; 0 = none")}))
+         ferry::field::number("max_bytes_per_second", "bytes/s cap of the copy; 0 = none"),
+         ferry::field::string("zero_dates",
+                              "MySQL to PostgreSQL, for a task without schema migration: zero "
+                              "dates are refused (\"refuse\", the default) or loaded as NULL "
+                              "(\"null\") into columns that accept NULL")}))

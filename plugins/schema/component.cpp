@@ -197,6 +197,11 @@ class SchemaMigration : public ferry::Component {
                   {"identity_sync", tp.identity_sync},
                   {"notes", notes},
                   {"row_estimate", estimate}};
+      if (from_ == sch::Dialect::MySQL && to_ == sch::Dialect::PostgreSQL) {
+        // What full import does with zero-date values (plugins/full_import/zero_dates.hpp).
+        p.detail["zero_dates"] =
+            options_.zero_dates == sch::MappingOptions::ZeroDates::Null ? "null" : "refuse";
+      }
       out.push_back(std::move(p));
       for (const auto& i : tp.indexes) out.push_back(child(i, "index", src, tp));
       for (const auto& c : tp.constraints) out.push_back(child(c, "constraint", src, tp));

@@ -643,12 +643,6 @@ std::vector<sql::Token> tokens_of(const std::string& text, Dialect d) {
   return out;
 }
 
-// "0000-00-00", "2024-00-10 ..." : a MySQL date with a zero month or day.
-bool is_zero_date(const std::string& v) {
-  if (v.size() < 10 || v[4] != '-' || v[7] != '-') return false;
-  return v.compare(5, 2, "00") == 0 || v.compare(8, 2, "00") == 0;
-}
-
 std::string bits_of(uint64_t value, int64_t width) {
   std::string out;
   for (int64_t i = width - 1; i >= 0; --i) out += ((value >> i) & 1u) ? '1' : '0';
@@ -985,6 +979,11 @@ DefaultMapping map_default(const Column& c, const TypeMapping& m, const NameCont
   }
   if (ctx.from == Dialect::MySQL) return mysql_default_to_pg(c, m, ctx, o);
   return pg_default_to_mysql(c, m, ctx);
+}
+
+bool is_zero_date(std::string_view v) {
+  if (v.size() < 10 || v[4] != '-' || v[7] != '-') return false;
+  return v.substr(5, 2) == "00" || v.substr(8, 2) == "00";
 }
 
 }  // namespace ferry::schema

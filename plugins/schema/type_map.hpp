@@ -19,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "naming.hpp"
@@ -95,5 +96,9 @@ struct DefaultMapping {
 // (ctx.self = the table). An identity / serial column's sequence default is no default.
 DefaultMapping map_default(const Column& c, const TypeMapping& m, const NameContext& ctx,
                            const MappingOptions& o);
+
+// "0000-00-00", "2024-00-10 12:00:00": a MySQL date with a zero month or day, which
+// PostgreSQL cannot hold.
+bool is_zero_date(std::string_view v);
 
 }  // namespace ferry::schema

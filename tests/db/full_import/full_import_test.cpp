@@ -760,5 +760,100 @@ TEST_F(FullImportTest, IndexesAndConstraintsAreCreatedAfterTheDataWithTheirStatu
   EXPECT_EQ(progress()["tables_done"], 2);
 }
 
+// MySQL zero dates into PostgreSQL (docs/type-mapping.md, zero_dates): refused by default,
+// naming the column and the row; loaded as NULL with zero_dates = "null" where the
+// destination accepts NULL; a NOT NULL destination column is named with the way out.
+TEST_F(FullImportTest, ZeroDatesAreRefusedByNameOrLoadedAsNullWhenConfigured) {
+  const std::string s = db_;
+  my_->exec("SET SESSION sql_mode = ''");
+  my_->exec("CREATE TABLE " + s +
+            ".z (id INT PRIMARY KEY, d DATE NULL, ts DATETIME(3) NULL, note VARCHAR(10))");
+  my_->exec("INSERT INTO " + s +
+            ".z VALUES (1, '2024-02-29', '2024-02-29 10:11:12.345', 'ok'), "
+            "(2, '0000-00-00', '0000-00-00 00:00:00', 'zero'), "
+            "(3, '2024-00-10', '2024-05-00 01:02:03', 'part'), (4, NULL, NULL, 'null')");
+  my_->exec("CREATE TABLE " + s + ".zn (id INT PRIMARY KEY, d DATE NOT NULL)");
+  my_->exec("INSERT INTO " + s + ".zn VALUES (1, '2020-01-01'), (7, '0000-00-00')");
+  pg_->exec("CREATE TABLE " + s + ".z (id int PRIMARY KEY, d date, ts timestamp(3), note text)");
+  pg_->exec("CREATE TABLE " + s + ".zn (id int PRIMARY KEY, d date NOT NULL)");
+
+  // Default: refused, naming the column, the row and the setting.
+  ASSERT_EQ(run(task(mysql_endpoint(), pg_endpoint(), s)), TaskState::Failed);
+  const auto z = object("data:" + s + ".z");
+  ASSERT_TRUE(z);
+  EXPECT_EQ(z->status, meta::ObjectStatus::Failed);
+  EXPECT_NE(z->error.find("column " + s + ".z.d holds the zero date '0000-00-00' (row id='2')"),
+            std::string::npos)
+      << z->error;
+  EXPECT_NE(z->error.find("zero_dates = \"null\" in the full-import stage's config"),
+            std::string::npos)
+      << z->error;
+
+  // zero_dates = "null": the nullable columns get NULL, every other value is exact; the NOT
+  // NULL column is named with what to do.
+  auto t = task(mysql_endpoint(), pg_endpoint(), s, {{"zero_dates", field(std::string("null"))}});
+  ASSERT_EQ(run(t), TaskState::Failed);
+  EXPECT_TRUE(same_rows(pg_rows("SELECT id::text, d::text, ts::text, note FROM " + s + ".z"),
+                        Rows{{"1", "2024-02-29", "2024-02-29 10:11:12.345", "ok"},
+                             {"2", std::nullopt, std::nullopt, "zero"},
+                             {"3", std::nullopt, std::nullopt, "part"},
+                             {"4", std::nullopt, std::nullopt, "null"}}));
+  EXPECT_EQ(object("data:" + s + ".z")->status, meta::ObjectStatus::Succeeded);
+  const auto zn = object("data:" + s + ".zn");
+  ASSERT_TRUE(zn);
+  EXPECT_EQ(zn->status, meta::ObjectStatus::Failed);
+  EXPECT_NE(zn->error.find("column " + s + ".zn.d holds the zero date '0000-00-00' (row id='7')"),
+            std::string::npos)
+      << zn->error;
+  EXPECT_NE(zn->error.find(s + ".zn.d is NOT NULL: drop NOT NULL"), std::string::npos) << zn->error;
+
+  // The operator drops NOT NULL; the next run copies the rest.
+  pg_->exec("ALTER TABLE " + s + ".zn ALTER COLUMN d DROP NOT NULL");
+  ASSERT_EQ(run(t), TaskState::Completed) << last_.error;
+  EXPECT_TRUE(same_rows(pg_rows("SELECT id::text, d::text FROM " + s + ".zn"),
+                        Rows{{"1", "2020-01-01"}, {"7", std::nullopt}}));
+
+  // With schema migration, its zero_dates decides (full import's own is refused).
+  pg_->exec("DROP TABLE " + s + ".z, " + s + ".zn");
+  t.types = {config::MigrationType::Schema, config::MigrationType::Full};
+  t.stages[0].after = {"schema"};
+  ASSERT_EQ(run(t), TaskState::Failed);
+  EXPECT_NE(last_.error.find("zero_dates is set, but the task has schema migration"),
+            std::string::npos)
+      << last_.error;
+}
+
+// Through schema migration: a zero-date default makes the column nullable (zero_dates =
+// "null" on the schema stage) and the zero dates arrive as NULL.
+TEST_F(FullImportTest, SchemaMigrationsZeroDatesSettingAppliesToTheData) {
+  const std::string s = db_;
+  pg_->exec("DROP SCHEMA " + s);  // schema migration creates it
+  my_->exec("SET SESSION sql_mode = ''");
+  my_->exec("CREATE TABLE " + s +
+            ".ev (id INT PRIMARY KEY, at DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00', "
+            "day DATE)");
+  my_->exec("INSERT INTO " + s +
+            ".ev VALUES (1, '2023-01-02 03:04:05', '2023-01-02'), (2, '0000-00-00 00:00:00', "
+            "'0000-00-00'), (3, '1999-12-31 23:59:59', NULL)");
+  auto t = task(mysql_endpoint(), pg_endpoint(), s);
+  t.types = {config::MigrationType::Schema, config::MigrationType::Full};
+  t.stages[0].after = {"schema"};
+  config::StageConfig schema;
+  schema.name = "schema";
+  schema.component = "schema";
+  schema.config = {{"zero_dates", field(std::string("null"))}};
+  schema.where = {"task.toml", 20, 1};
+  t.stages.push_back(schema);
+  ASSERT_EQ(run(t), TaskState::Completed) << last_.error;
+  EXPECT_TRUE(same_rows(pg_rows("SELECT id::text, at::text, day::text FROM " + s + ".ev"),
+                        Rows{{"1", "2023-01-02 03:04:05", "2023-01-02"},
+                             {"2", std::nullopt, std::nullopt},
+                             {"3", "1999-12-31 23:59:59", std::nullopt}}));
+  EXPECT_EQ(
+      pg_->scalar("SELECT is_nullable FROM information_schema.columns WHERE table_schema = '" + s +
+                  "' AND table_name = 'ev' AND column_name = 'at'"),
+      "YES");
+}
+
 }  // namespace
 }  // namespace ferry::testing
