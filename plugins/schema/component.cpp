@@ -212,7 +212,8 @@ class SchemaMigration : public ferry::Component {
       p.kind = "view";
       p.source = v.key.substr(v.key.find(':') + 1);
       p.parent = "schema:" + p.source.substr(0, p.source.find('.'));
-      p.destination = v.name;
+      // The view's name in its (renamed) schema, as tables show theirs.
+      p.destination = renames_.schema(p.source.substr(0, p.source.find('.'))) + "." + v.name;
       if (!v.ddl.empty()) p.statements.push_back(v.ddl);
       for (const auto& a : v.after) p.statements.push_back(a);
       p.error = v.error;

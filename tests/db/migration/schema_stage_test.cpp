@@ -144,6 +144,8 @@ TEST_F(SchemaStageTest, MysqlToPostgresCreatesTablesIndexesConstraintsAndViews) 
     EXPECT_EQ(status(key), ObjectStatus::Succeeded)
         << key << ": " << store_->object("mig", key)->error;
   }
+  // A view is shown in its schema, as a table is.
+  EXPECT_EQ(store_->object("mig", "view:" + name_ + ".paid")->dest_name, name_ + ".paid");
   // The schema exists with the tables, the view, the secondary index and the constraints (a
   // task without full import or incremental sync creates them all in the schema stage).
   EXPECT_EQ(pg_->scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" +
