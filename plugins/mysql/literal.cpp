@@ -2,7 +2,10 @@
 
 #include <ferry/sdk/error.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "connection.hpp"
 
@@ -139,6 +142,25 @@ void check_number(const ValueSite& site, std::string_view v) {
     }
     if (!valid_float(v)) bad_value(site, v, "expected a decimal floating-point number");
   }
+}
+
+// The text of a checked FLOAT / DOUBLE value as the server is to read it. The server reads the
+// text as a double and then rounds it to the column's type: the shortest text of the largest
+// floats (3.4028235e+38) reads as a double beyond FLT_MAX, which a FLOAT column refuses as out of
+// range. Such a FLOAT32 value is sent as the float's exact value written as a double
+// (3.4028234663852886e+38), which the server stores as that same float. `buf`: 64 bytes.
+std::string_view server_float_text(ferry_type t, std::string_view v, char* buf) {
+  if (t != FERRY_TYPE_FLOAT32) return v;
+  double d = 0;
+  if (std::from_chars(v.data(), v.data() + v.size(), d).ec != std::errc() ||
+      std::fabs(d) <= static_cast<double>(std::numeric_limits<float>::max())) {
+    return v;
+  }
+  float f = 0;
+  const auto rf = std::from_chars(v.data(), v.data() + v.size(), f);
+  if (rf.ec != std::errc() || rf.ptr != v.data() + v.size() || !std::isfinite(f)) return v;
+  const auto r = std::to_chars(buf, buf + 64, static_cast<double>(f));
+  return {buf, static_cast<size_t>(r.ptr - buf)};
 }
 
 enum class Kind : uint8_t { Number, Year, Float, Binary, Geometry, DateTime, DateTimeTz, Text };
@@ -290,11 +312,14 @@ void append_sql_literal(std::string& out, const Connection& conn, const ValueSit
     case Kind::Year:
       out += std::to_string(checked_year(site, v));
       return;
-    case Kind::Float:
+    case Kind::Float: {
       check_number(site, v);
-      out += v;
-      if (!has_exponent(v)) out += "e0";  // an approximate literal: parsed as a double
+      char buf[64];
+      const std::string_view text = server_float_text(site.column.type, v, buf);
+      out += text;
+      if (!has_exponent(text)) out += "e0";  // an approximate literal: parsed as a double
       return;
+    }
     case Kind::Binary:
       out += "X'";
       append_hex(out, v);
@@ -356,10 +381,15 @@ void append_load_field(std::string& out, const ValueSite& site, const Cell& cell
   const std::string_view v = cell.data;
   switch (kind_of(site.column.type)) {
     case Kind::Number:
-    case Kind::Float:
       check_number(site, v);  // digits, '-', '.', 'e', '+': nothing to escape
       out += v;
       return;
+    case Kind::Float: {
+      check_number(site, v);
+      char buf[64];
+      out += server_float_text(site.column.type, v, buf);
+      return;
+    }
     case Kind::Year: {
       const unsigned y = checked_year(site, v);
       if (y == 0) {

@@ -11,7 +11,9 @@
 //     read as 2000; '0000' is the zero year). Only 0 and 1901-2155 exist in MySQL: anything
 //     else is refused here (the server would silently map 1-99 to 1970-2069).
 //   - FLOAT/DOUBLE: nan / inf / -inf cannot be stored by MySQL: a clear error. In SQL the
-//     number is made an approximate literal (`e0`) so the server parses it as a double.
+//     number is made an approximate literal (`e0`) so the server parses it as a double. A
+//     FLOAT whose shortest text reads as a double beyond FLT_MAX (3.4028235e+38) is sent as the
+//     float's exact double value, which a FLOAT column accepts.
 //   - TIMESTAMP / TIMESTAMPTZ: the ISO 'T' becomes a space, the 'Z' is dropped (ferry sessions
 //     run with time_zone '+00:00'); zero dates pass through.
 //   - Binary types: X'..' in SQL; hex through a user variable and UNHEX() in LOAD DATA (no

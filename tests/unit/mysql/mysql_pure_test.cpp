@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog.hpp"
+#include "literal.hpp"
 #include "position.hpp"
 #include "values.hpp"
 
@@ -47,6 +48,26 @@ TEST(MysqlValues, TextProtocolRenderingsBecomeCanonical) {
   EXPECT_EQ(to_canonical(TextForm::Float64, "1.7976931348623157e308"), "1.7976931348623157e+308");
   EXPECT_EQ(to_canonical(TextForm::Float64, "-0"), "-0");
   EXPECT_EQ(to_canonical(TextForm::AsIs, "12.50"), "12.50");
+}
+
+// The largest floats' shortest text (3.4028235e+38) reads as a double beyond FLT_MAX, which a
+// MySQL FLOAT column refuses: it is sent as the float's exact double value. Other values and
+// DOUBLE are sent as they are.
+TEST(MysqlLiterals, LargestFloatsAreSentAsTheirExactDouble) {
+  auto load = [](ferry_type type, std::string_view v) {
+    ferry_column column{};
+    column.type = type;
+    column.name = "f";
+    std::string out;
+    append_load_field(out, ValueSite{"s", "t", column}, Cell{v, 0});
+    return out;
+  };
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT32, "3.4028235e+38"), "3.4028234663852886e+38");
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT32, "-3.4028235e+38"), "-3.4028234663852886e+38");
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT32, "3.4028233e+38"), "3.4028233e+38");
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT32, "1.0000001"), "1.0000001");
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT64, "1.7976931348623157e+308"), "1.7976931348623157e+308");
+  EXPECT_EQ(load(FERRY_TYPE_FLOAT64, "3.4028235e+38"), "3.4028235e+38");
 }
 
 TEST(MysqlCatalog, NormalizesTypes) {
