@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ferryd's command-line contract, end to end: exit codes, FILE:LINE:COL errors, secrets never
-# printed, the data-directory lock, a task run to completion, SIGTERM mid-run, refused plugins.
+# printed, the data-directory lock, a task run to completion, SIGTERM mid-run, the object
+# commands, --release (against the test bed's PostgreSQL when FERRY_TEST_PG_DSN is set), refused
+# plugins.
 # Usage: ferryd_cli_test.sh FERRYD PLUGIN_DIR BROKEN_PLUGIN_DIR
 set -euo pipefail
 FERRYD=$1
@@ -169,6 +171,98 @@ expect_exit 0 "$FERRYD" --config "$WORK/slow.toml" --objects copy export-schema
 expect_line "-- ferry: the schema of task 'copy'"
 pass "--objects lists, refuses unknown objects and operations, exports the schema"
 
+# --release: what a task holds on its source. The fake source holds nothing (its release is the
+# SDK's default, which drops nothing); an unknown task and extra arguments are refused; the
+# event and the Released state are in the meta store.
+expect_exit 0 "$FERRYD" --config "$WORK/slow.toml" --release copy
+expect_line "released task 'copy' (source 'fake'): nothing was left to release"
+expect_exit 2 "$FERRYD" --config "$WORK/slow.toml" --release nosuch
+expect_line "ferryd: $WORK/slow.toml has no task 'nosuch' (tasks: copy)"
+expect_exit 2 "$FERRYD" --config "$WORK/slow.toml" --release copy extra
+expect_text "unexpected argument 'extra'"
+expect_exit 2 "$FERRYD" --config "$WORK/slow.toml" --release copy --run copy
+expect_text "exclude each other"
+if command -v sqlite3 >/dev/null; then
+  [[ $(sqlite3 "$WORK/data/meta.db" "SELECT state FROM tasks WHERE id = 'copy'") == "Released" ]] ||
+    fail "the released task is not marked Released"
+  sqlite3 "$WORK/data/meta.db" "SELECT level, stage, message FROM events WHERE task_id = 'copy'" \
+    >"$WORK/out"
+  expect_line "info|release|task released on its source ('fake'): nothing was left to release"
+else
+  echo "note: sqlite3 is not installed: the release event in the meta store was not checked"
+fi
+pass "--release of a source that holds nothing, an unknown task, bad usage"
+
+# --release of a PostgreSQL source drops the task's slot and the publication ferry created for
+# it, against the test bed's server; a second release finds nothing left.
+if [[ -n "${FERRY_TEST_PG_DSN:-}" && -e "$PLUGINS/ferry-postgres.so" ]] && command -v psql >/dev/null; then
+  PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER="" PG_DB=postgres
+  for kv in $FERRY_TEST_PG_DSN; do
+    case "${kv%%=*}" in
+      host) PG_HOST=${kv#*=} ;; port) PG_PORT=${kv#*=} ;; user) PG_USER=${kv#*=} ;;
+      password) export FERRY_CLI_PG_PASSWORD=${kv#*=} ;; dbname) PG_DB=${kv#*=} ;;
+    esac
+  done
+  cat >"$WORK/pg.toml" <<TOML
+[server]
+data_dir = "$WORK/pgdata"
+plugin_dir = "$PLUGINS"
+
+[[task]]
+id = "cli_release"
+types = ["full"]
+[task.source]
+plugin = "postgres"
+host = "$PG_HOST"
+port = $PG_PORT
+user = "$PG_USER"
+password_env = "FERRY_CLI_PG_PASSWORD"
+database = "$PG_DB"
+[task.destination]
+plugin = "fake"
+output = "$WORK/pg-out.tsv"
+[[task.stage]]
+name = "full-import"
+component = "snapshot-reader"
+[[task.stage]]
+name = "full-import-write"
+component = "bulk-writer"
+inputs = ["full-import"]
+TOML
+  pg() { psql "$FERRY_TEST_PG_DSN" -v ON_ERROR_STOP=1 -qAtc "$1"; }
+  pg "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'ferry_cli_release'" >/dev/null
+  pg "DROP PUBLICATION IF EXISTS ferry_cli_release"
+  pg "DROP TABLE IF EXISTS public.ferry_cli_release_t"
+  pg "CREATE TABLE public.ferry_cli_release_t (id int PRIMARY KEY)"
+  # What snapshot_position leaves on the server: the publication with ferry's comment, the slot.
+  pg "CREATE PUBLICATION ferry_cli_release FOR TABLE public.ferry_cli_release_t"
+  pg "COMMENT ON PUBLICATION ferry_cli_release IS 'created by ferry for task cli_release; dropped when the task is released'"
+  pg "SELECT pg_create_logical_replication_slot('ferry_cli_release', 'pgoutput')" >/dev/null
+  expect_exit 0 "$FERRYD" --config "$WORK/pg.toml" --release cli_release
+  expect_line "released task 'cli_release' (source 'postgres'):"
+  expect_line "  replication slot ferry_cli_release dropped"
+  expect_line "  publication ferry_cli_release dropped"
+  [[ $(pg "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ferry_cli_release'") == 0 ]] ||
+    fail "the slot is still there after --release"
+  [[ $(pg "SELECT count(*) FROM pg_publication WHERE pubname = 'ferry_cli_release'") == 0 ]] ||
+    fail "the publication is still there after --release"
+  expect_exit 0 "$FERRYD" --config "$WORK/pg.toml" --release cli_release
+  expect_line "released task 'cli_release' (source 'postgres'): nothing was left to release"
+  # A publication that is not ferry's (no comment) stays, and says so.
+  pg "CREATE PUBLICATION ferry_cli_release FOR TABLE public.ferry_cli_release_t"
+  expect_exit 0 "$FERRYD" --config "$WORK/pg.toml" --release cli_release
+  expect_line "  publication ferry_cli_release was not created by ferry for this task: left in place"
+  [[ $(pg "SELECT count(*) FROM pg_publication WHERE pubname = 'ferry_cli_release'") == 1 ]] ||
+    fail "--release dropped a publication ferry did not create"
+  pg "DROP PUBLICATION ferry_cli_release"
+  pg "DROP TABLE public.ferry_cli_release_t"
+  pass "--release drops a PostgreSQL task's slot and publication, and is idempotent"
+elif [[ -n "${CI:-}" && "${CI}" != "0" && "${CI}" != "false" ]]; then
+  fail "FERRY_TEST_PG_DSN is not set (or the postgres plugin is not built): the PostgreSQL --release check cannot run under CI"
+else
+  echo "skipped: --release against PostgreSQL (FERRY_TEST_PG_DSN not set, or no postgres plugin)"
+fi
+
 cat >"$WORK/refuse.toml" <<TOML
 [server]
 data_dir = "$WORK/data2"
@@ -183,6 +277,6 @@ pass "--list-plugins lists what loaded, names what was refused, and exits 1"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sed -e "s|^plugin_dir = .*|plugin_dir = \"$PLUGINS\"|" -e "s|^data_dir = .*|data_dir = \"$WORK/ex\"|" \
   "$ROOT/config/ferryd.example.toml" >"$WORK/example.toml"
-expect_exit 0 "$FERRYD" --config "$WORK/example.toml" --check-config
+SRC_PASSWORD=example DST_PASSWORD=example expect_exit 0 "$FERRYD" --config "$WORK/example.toml" --check-config
 pass "config/ferryd.example.toml passes --check-config"
 echo "all ferryd CLI checks passed"

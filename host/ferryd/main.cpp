@@ -5,9 +5,12 @@
 //   ferryd --config FILE --run TASK_ID   run one task in the foreground
 //   ferryd --config FILE --objects TASK_ID [OP ARGS...]  a task's migration objects: list,
 //                                        view/edit DDL, retry, skip, remove, export the schema
+//   ferryd --config FILE --release TASK_ID  drop what the task holds on its source (a
+//                                        PostgreSQL slot and publication); see release.hpp
 // Exit codes: 0 ok; 1 the task failed / a plugin was refused; 2 bad config or usage;
 // 3 the environment (data directory in use, unreadable); 130 stopped by a signal.
 #include "ferryd/commands.hpp"
+#include "ferryd/release.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
       "objects", po::value<std::string>(),
       "TASK_ID's migration objects, then OP: list [errors] | ddl KEY | set-ddl KEY FILE | retry "
       "KEY... | retry-failed | skip KEY... | remove KEY... | export-schema")(
+      "release", po::value<std::string>(),
+      "drop what task TASK_ID holds on its source database (a PostgreSQL replication slot and "
+      "the publication ferry created), then mark it Released")(
       "args", po::value<std::vector<std::string>>()->multitoken(), "operation arguments");
   po::positional_options_description positional;
   positional.add("args", -1);
@@ -40,11 +46,12 @@ int main(int argc, char** argv) {
     return ferry::host::kExitUsage;
   }
   if (vm.count("help")) {
-    std::cout << "Usage: ferryd --config FILE [--check-config | --list-plugins | --run TASK_ID |\n"
-                 "                            --objects TASK_ID [OP ARGS...]]\n\n"
-              << opts
-              << "\nExit codes: 0 ok, 1 task failed or plugin refused, 2 bad config or "
-                 "usage, 3 environment (data directory in use), 130 stopped by a signal.\n";
+    std::cout
+        << "Usage: ferryd --config FILE [--check-config | --list-plugins | --run TASK_ID |\n"
+           "                            --objects TASK_ID [OP ARGS...] | --release TASK_ID]\n\n"
+        << opts
+        << "\nExit codes: 0 ok, 1 task failed or plugin refused, 2 bad config or "
+           "usage, 3 environment (data directory in use), 130 stopped by a signal.\n";
     return 0;
   }
   if (vm.count("version")) {
@@ -56,9 +63,10 @@ int main(int argc, char** argv) {
     return ferry::host::kExitUsage;
   }
   const int modes = static_cast<int>(vm.count("check-config") + vm.count("list-plugins") +
-                                     vm.count("run") + vm.count("objects"));
+                                     vm.count("run") + vm.count("objects") + vm.count("release"));
   if (modes > 1) {
-    std::cerr << "ferryd: --check-config, --list-plugins, --run and --objects exclude each other\n";
+    std::cerr << "ferryd: --check-config, --list-plugins, --run, --objects and --release exclude "
+                 "each other\n";
     return ferry::host::kExitUsage;
   }
   const std::string config = vm["config"].as<std::string>();
@@ -70,6 +78,9 @@ int main(int argc, char** argv) {
         vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
     if (vm.count("objects")) {
       return ferry::host::object_command(config, vm["objects"].as<std::string>(), args);
+    }
+    if (vm.count("release") && args.empty()) {
+      return ferry::host::release_task(config, vm["release"].as<std::string>());
     }
     if (!args.empty()) {
       std::cerr << "ferryd: unexpected argument '" << args[0] << "' (see ferryd --help)\n";

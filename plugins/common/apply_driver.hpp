@@ -10,6 +10,17 @@
 // its checkpoint on its own at the end. What each engine does with a record (and what it does
 // with DDL and TRUNCATE, which differ most) is a hook.
 //
+// TRUNCATE: consecutive TRUNCATE records (no other record between them, so one transaction)
+// are the tables a source emptied together — PostgreSQL sends the tables of one TRUNCATE
+// statement, those it names and those its CASCADE reached, as one message, which its source
+// delivers as consecutive records — and go to the hook as ONE group, applied together: a
+// table referenced by a foreign key can only be emptied with the tables that reference it
+// (`TRUNCATE a, b`). Emptying them one by one would fail on PostgreSQL (and MySQL) although
+// together they leave the same state as the source. Any other record applies the group first.
+// A group still growing at the end of a batch whose transaction stays open waits for the next
+// batch in the destination's TruncateGroup (a source transaction may span batches); a
+// transaction that is gone by then (rolled back after an error) takes the group with it.
+//
 //   Info    the destination's per-table description: has ref (const ferry_table_ref*), key and
 //           written (column indexes) and display (schema.table, for messages).
 //   Pending the grouped INSERT: has table (FERRY_NO_TABLE when empty) and rows.
@@ -144,11 +155,43 @@ UpdateImages update_images(const Info& t, const BatchView& b, uint64_t r) {
                             "(FERRY_CELL_UNCHANGED), so the values to insert are unknown");
 }
 
+// One table of a TRUNCATE group, as the destination names it (copied: a group may outlive the
+// batch whose records named it).
+struct TruncateTarget {
+  std::string schema, table;
+  std::string name;     // quoted and qualified, as the destination writes it
+  std::string display;  // schema.table, for messages
+};
+
+// The TRUNCATE group being collected; a destination keeps one across apply_changes calls.
+struct TruncateGroup {
+  std::vector<TruncateTarget> tables;
+  void add(TruncateTarget t) {
+    for (const auto& x : tables) {
+      if (x.name == t.name) return;  // named twice: once is enough
+    }
+    tables.push_back(std::move(t));
+  }
+};
+
+// "a.x, b.y" of a group, for messages.
+inline std::string displays(const std::vector<TruncateTarget>& group) {
+  std::string s;
+  for (const auto& t : group) s += (s.empty() ? "" : ", ") + t.display;
+  return s;
+}
+
 template <class Info, class Pending>
 class ApplyDriver {
  public:
-  ApplyDriver(const BatchView& b, bool idempotent)
-      : batch_(b), idempotent_(idempotent), infos_(b.table_count()) {}
+  // `truncates`: where a TRUNCATE group is kept when the batch ends inside an open transaction
+  // (nullptr: a group is always applied by the end of the batch).
+  ApplyDriver(const BatchView& b, bool idempotent, TruncateGroup* truncates = nullptr)
+      : batch_(b),
+        idempotent_(idempotent),
+        infos_(b.table_count()),
+        truncates_(truncates ? *truncates : own_truncates_),
+        carry_truncates_(truncates != nullptr) {}
   virtual ~ApplyDriver() = default;
   ApplyDriver(const ApplyDriver&) = delete;
   ApplyDriver& operator=(const ApplyDriver&) = delete;
@@ -162,9 +205,12 @@ class ApplyDriver {
       if (b.op(r) == FERRY_OP_COMMIT) last_commit = r;
     }
     bool checkpoint_stored = false, autocommitted_after = false;
+    // A group kept from the previous batch belongs to its transaction: gone with it, if it is.
+    if (!txn_open()) truncates_.tables.clear();
     for (uint64_t r = 0; r < n; ++r) {
       const ferry_op op = b.op(r);
       if (op != FERRY_OP_INSERT && op != FERRY_OP_UPDATE) flush();
+      if (op != FERRY_OP_TRUNCATE && apply_truncates()) autocommitted_after = true;
       switch (op) {
         case FERRY_OP_BEGIN:
           if (txn_open() && txn_wrote()) {
@@ -235,9 +281,11 @@ class ApplyDriver {
           if (apply_ddl(r, statement, b.table(r))) autocommitted_after = true;
           break;
         }
-        case FERRY_OP_TRUNCATE:
-          if (apply_truncate(info(r, "TRUNCATE"))) autocommitted_after = true;
+        case FERRY_OP_TRUNCATE: {
+          const Info& t = info(r, "TRUNCATE");
+          truncates_.add(TruncateTarget{t.schema, t.table, t.name, t.display});
           break;
+        }
         case FERRY_OP_HEARTBEAT:
           break;
         default:
@@ -246,6 +294,8 @@ class ApplyDriver {
       }
     }
     flush();
+    // The group may go on in the next batch when the transaction does; else it applies now.
+    if (!(carry_truncates_ && txn_open()) && apply_truncates()) autocommitted_after = true;
     if (!checkpoint.empty() && !txn_open() && (!checkpoint_stored || autocommitted_after)) {
       write_checkpoint(checkpoint);  // autocommit: nothing else is pending
     }
@@ -274,7 +324,9 @@ class ApplyDriver {
   // True when the statement ran outside a transaction: the checkpoint is stored again at the end.
   virtual bool apply_ddl(uint64_t record, const std::string& statement,
                          const ferry_table_ref* object) = 0;
-  virtual bool apply_truncate(const Info& t) = 0;
+  // Empties the tables of a TRUNCATE group (at least one) together; true when it ran outside a
+  // transaction (as apply_ddl).
+  virtual bool apply_truncate(const std::vector<TruncateTarget>& group) = 0;
 
   // The table descriptions read so far are stale (after DDL).
   void forget_tables() {
@@ -299,8 +351,19 @@ class ApplyDriver {
     if (pending_.rows > 0) flush_pending(pending_, *infos_[pending_.table]);
   }
 
+  // Applies the TRUNCATE group collected so far, if any; true when it ran outside a transaction.
+  bool apply_truncates() {
+    if (truncates_.tables.empty()) return false;
+    std::vector<TruncateTarget> group;
+    group.swap(truncates_.tables);  // applied or failed: either way it is not kept
+    return apply_truncate(group);
+  }
+
   std::vector<std::optional<Info>> infos_;
   Pending pending_;
+  TruncateGroup own_truncates_;
+  TruncateGroup& truncates_;
+  const bool carry_truncates_;
 };
 
 // A destination's session that broke outside its own error paths (e.g. a read timeout in a

@@ -3,15 +3,17 @@
 // bulk_write
 //   LOAD DATA LOCAL INFILE, fed from memory by a mysql_set_local_infile_handler callback that
 //   encodes the batch's rows as the client library asks for bytes (no temp file, memory stays
-//   one read buffer plus one row). Binary, GEOMETRY and BIT columns go through user variables
-//   and a SET clause (UNHEX / ST_GeomFromWKB / CAST AS UNSIGNED). LOCAL turns every data error
-//   of LOAD DATA into a warning (the server cannot stop the client's stream), and the default
-//   for duplicate keys is IGNORE: so the load runs in a transaction, any warning is an error
-//   that rolls it back, and FERRY_APPLY_IDEMPOTENT asks for REPLACE. When the server or the
-//   client refuses LOCAL INFILE (errors 1148, 4166, 3948, 2068) or local_infile = false, the rows
-//   go as multi-row INSERTs of at most max_statement_bytes (ON DUPLICATE KEY UPDATE when
-//   idempotent), in one transaction as well. A batch with DEFAULT cells (which LOAD DATA cannot
-//   express) always takes the INSERT path.
+//   one read buffer plus one row). The rows are sent as utf8mb4; a batch whose cells are all
+//   ASCII goes to a table whose character columns are all latin1 / ascii as latin1, which is
+//   the same bytes and spares the server a conversion per value. Binary, GEOMETRY and BIT columns
+//   go through user variables and a SET clause (UNHEX / ST_GeomFromWKB / CAST AS UNSIGNED). LOCAL
+//   turns every data error of LOAD DATA into a warning (the server cannot stop the client's
+//   stream), and the default for duplicate keys is IGNORE: so the load runs in a transaction, any
+//   warning is an error that rolls it back, and FERRY_APPLY_IDEMPOTENT asks for REPLACE. When the
+//   server or the client refuses LOCAL INFILE (errors 1148, 4166, 3948, 2068) or local_infile =
+//   false, the rows go as multi-row INSERTs of at most max_statement_bytes (ON DUPLICATE KEY UPDATE
+//   when idempotent), in one transaction as well. A batch with DEFAULT cells (which LOAD DATA
+//   cannot express) always takes the INSERT path.
 //
 // apply_changes
 //   Records in source commit order. BEGIN starts a transaction (rows before any BEGIN start one
@@ -33,6 +35,10 @@
 //   DDL (the after image's one cell) and TRUNCATE run outside a transaction (MySQL commits
 //   implicitly around them); inside a source transaction that has already changed rows, DDL is
 //   refused and TRUNCATE becomes DELETE FROM so the transaction stays whole.
+//   Consecutive TRUNCATE records (the tables one source statement emptied) are one group: a
+//   table outside it that references one of them by a foreign key is refused; tables of the
+//   group that reference each other are emptied with foreign_key_checks = 0 (MySQL refuses
+//   TRUNCATE of a referenced table otherwise), restored afterwards.
 //
 // Errors
 //   Any error rolls back the open transaction. A connection-level error (FERRY_UNAVAILABLE:
@@ -54,6 +60,7 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -126,6 +133,39 @@ TableInfo describe_table(const ferry_table_ref& t) {
 }
 
 using RowSource = common::RowSource<TableInfo>;
+
+// Whether every byte of `v` is ASCII (8 bytes at a time).
+bool all_ascii(std::string_view v) {
+  const char* p = v.data();
+  size_t n = v.size();
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    if ((w & kHigh) != 0) return false;
+  }
+  for (; n > 0; ++p, --n) {
+    if ((static_cast<unsigned char>(*p) & 0x80) != 0) return false;
+  }
+  return true;
+}
+
+// Whether the batch's cells that LOAD DATA reads as text (not through UNHEX / CAST) are all
+// ASCII: then they are the same bytes in latin1 as in utf8mb4.
+bool batch_is_ascii(const RowSource& source, uint64_t rows) {
+  const TableInfo& t = source.table;
+  std::vector<uint32_t> direct;
+  for (uint32_t c : t.written) {
+    if (load_via(t.column(c)) == LoadVia::Direct) direct.push_back(c);
+  }
+  for (uint64_t r = 0; r < rows; ++r) {
+    const uint64_t first = source.first(r);
+    for (uint32_t c : direct) {
+      if (!all_ascii(source.batch.cell(first + c).data)) return false;
+    }
+  }
+  return true;
+}
 
 // Streams a batch to the server as LOAD DATA input, encoding rows as the client asks for bytes.
 struct InfileFeed {
@@ -620,12 +660,41 @@ class MysqlDestination::Impl {
     insert_rows(c, t, source, rows, idempotent);
   }
 
+  // Whether every column of the table that has a character set has latin1 or ascii (at least
+  // one does), and none is JSON (MySQL reads JSON from utf8mb4 text only): then ASCII rows load
+  // with CHARACTER SET latin1 without a conversion per value. Asked once per table.
+  bool single_byte_table(Connection& c, const TableInfo& t) {
+    const auto key = std::make_pair(t.schema, t.table);
+    if (const auto it = single_byte_.find(key); it != single_byte_.end()) return it->second;
+    const Rows cols = c.query(
+        "SELECT CHARACTER_SET_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE "
+        "TABLE_SCHEMA = " +
+        c.quote(t.schema) + " AND TABLE_NAME = " + c.quote(t.table));
+    bool any = false, other = false;
+    for (const auto& row : cols.rows) {
+      if (row.size() < 2) continue;
+      if (row[1] && upper(*row[1]) == "JSON") other = true;
+      if (!row[0]) continue;
+      const std::string cs = upper(*row[0]);
+      if (cs == "LATIN1" || cs == "ASCII") {
+        any = true;
+      } else {
+        other = true;
+      }
+    }
+    return single_byte_[key] = any && !other;
+  }
+
   // false: LOCAL INFILE is refused (the caller falls back to INSERT; nothing was written).
   bool load_data(Connection& c, const TableInfo& t, const RowSource& source, uint64_t rows,
                  bool idempotent) {
+    // latin1 where it is the same bytes and the table's own character set (see the top).
+    const char* charset =
+        single_byte_table(c, t) && batch_is_ascii(source, rows) ? "latin1" : "utf8mb4";
+    if (getenv("FERRY_TMP_NO_LATIN1")) charset = "utf8mb4";  // TMP-BENCH
     std::string sql = std::string("LOAD DATA LOCAL INFILE '") + kInfileName + "' " +
-                      (idempotent ? "REPLACE " : "") + "INTO TABLE " + t.name +
-                      " CHARACTER SET utf8mb4 " + kLoadDataFormat + " (";
+                      (idempotent ? "REPLACE " : "") + "INTO TABLE " + t.name + " CHARACTER SET " +
+                      charset + " " + kLoadDataFormat + " (";
     std::string set;
     for (size_t i = 0; i < t.written.size(); ++i) {
       const ferry_column& col = t.column(t.written[i]);
@@ -907,13 +976,79 @@ class MysqlDestination::Impl {
     c.exec(sql);
   }
 
+  // A TRUNCATE group (the tables one source statement emptied, common::ApplyDriver) is applied
+  // as the source left it: all of them empty. MySQL refuses TRUNCATE of a table that a foreign
+  // key references (error 1701), even when the referencing table is empty, unless
+  // foreign_key_checks = 0 — and DELETE would have to follow the references' order. So: a
+  // table outside the group that references one of the group's is refused before anything is
+  // emptied (ferry empties exactly what the source did, as PostgreSQL does without CASCADE);
+  // when the group's tables reference each other (or themselves) they are emptied with
+  // foreign_key_checks = 0 in the session, restored afterwards — the checks have nothing to
+  // protect once every table of the link is empty. Returns whether that is needed.
+  bool truncate_group_linked(Connection& c, const std::vector<common::TruncateTarget>& group) {
+    std::string where;
+    for (const auto& t : group) {
+      where += std::string(where.empty() ? "" : " OR ") +
+               "(UNIQUE_CONSTRAINT_SCHEMA = " + c.quote(t.schema) +
+               " AND REFERENCED_TABLE_NAME = " + c.quote(t.table) + ")";
+    }
+    const Rows refs = c.query(
+        "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UNIQUE_CONSTRAINT_SCHEMA, "
+        "REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE " +
+        where + " ORDER BY 1, 2, 3");
+    auto in_group = [&](const std::optional<std::string>& schema,
+                        const std::optional<std::string>& table) {
+      return std::any_of(group.begin(), group.end(), [&](const common::TruncateTarget& t) {
+        return schema && table && *schema == t.schema && *table == t.table;
+      });
+    };
+    bool linked = false;
+    for (const auto& r : refs.rows) {
+      if (in_group(r[0], r[1])) {
+        linked = true;
+        continue;
+      }
+      fail(FERRY_INVALID_ARGUMENT,
+           "apply: TRUNCATE of " + common::displays(group) +
+               " (the tables the source emptied together) is refused: " + r[0].value_or("?") + "." +
+               r[1].value_or("?") + " references " + r[3].value_or("?") + "." + r[4].value_or("?") +
+               " (foreign key " + r[2].value_or("?") +
+               ") and the source did not empty it; ferry empties exactly the tables the source "
+               "did, never more. Empty or drop that table, or its foreign key, on the "
+               "destination, then resume the task.");
+    }
+    return linked;
+  }
+
+  // Runs f with the session's foreign_key_checks off when `off`, restored afterwards.
+  template <class F>
+  void without_fk_checks(Connection& c, bool off, F&& f) {
+    if (!off) {
+      f();
+      return;
+    }
+    c.exec("SET @ferry_foreign_key_checks = @@SESSION.foreign_key_checks");
+    c.exec("SET SESSION foreign_key_checks = 0");
+    try {
+      f();
+    } catch (...) {
+      try {
+        c.exec("SET SESSION foreign_key_checks = @ferry_foreign_key_checks");
+      } catch (...) {  // the session is gone: so is the setting
+      }
+      throw;
+    }
+    c.exec("SET SESSION foreign_key_checks = @ferry_foreign_key_checks");
+  }
+
   // The record loop is common::ApplyDriver's; what is MySQL's own: DDL and TRUNCATE commit
   // implicitly, so DDL is refused inside a transaction that wrote rows and TRUNCATE becomes
   // DELETE FROM there.
   class Applier final : public common::ApplyDriver<TableInfo, Pending> {
    public:
-    Applier(Impl& impl, Connection& c, const BatchView& b, bool idempotent)
-        : ApplyDriver(b, idempotent), impl_(impl), c_(c) {}
+    Applier(Impl& impl, Connection& c, const BatchView& b, bool idempotent,
+            common::TruncateGroup* truncates)
+        : ApplyDriver(b, idempotent, truncates), impl_(impl), c_(c) {}
 
    protected:
     bool txn_open() const override { return impl_.txn_open_; }
@@ -950,12 +1085,21 @@ class MysqlDestination::Impl {
       impl_.outside_transaction(c_, [&] { impl_.run_ddl(c_, statement, object); });
       return true;
     }
-    bool apply_truncate(const TableInfo& t) override {
+    bool apply_truncate(const std::vector<common::TruncateTarget>& group) override {
+      const bool linked = impl_.truncate_group_linked(c_, group);
       if (impl_.txn_open_ && impl_.txn_wrote_) {
-        impl_.exec_row(c_, "DELETE FROM " + t.name, "DELETE from " + t.display);  // stays atomic
+        impl_.without_fk_checks(c_, linked, [&] {
+          for (const auto& t : group) {
+            impl_.exec_row(c_, "DELETE FROM " + t.name, "DELETE from " + t.display);  // atomic
+          }
+        });
         return false;
       }
-      impl_.outside_transaction(c_, [&] { c_.exec("TRUNCATE TABLE " + t.name); });
+      impl_.outside_transaction(c_, [&] {
+        impl_.without_fk_checks(c_, linked, [&] {
+          for (const auto& t : group) c_.exec("TRUNCATE TABLE " + t.name);
+        });
+      });
       return true;
     }
 
@@ -969,7 +1113,7 @@ class MysqlDestination::Impl {
     common::check_change_batch(b);
     Connection& c = conn();
     if (!txn_open_) ensure_checkpoint_table(c);  // DDL: never inside a transaction
-    Applier(*this, c, b, (flags & FERRY_APPLY_IDEMPOTENT) != 0).run(checkpoint);
+    Applier(*this, c, b, (flags & FERRY_APPLY_IDEMPOTENT) != 0, &truncates_).run(checkpoint);
   }
 
   std::optional<Bytes> flush_checkpoint() {
@@ -1143,9 +1287,11 @@ class MysqlDestination::Impl {
   bool row_alias_ = false;
   bool use_load_data_ = true;
   bool path_logged_ = false;
+  std::map<std::pair<std::string, std::string>, bool> single_byte_;  // single_byte_table()
   bool checkpoint_table_ready_ = false;
-  bool txn_open_ = false;   // a transaction is open on conn_
-  bool txn_wrote_ = false;  // ... and has changed rows
+  bool txn_open_ = false;            // a transaction is open on conn_
+  bool txn_wrote_ = false;           // ... and has changed rows
+  common::TruncateGroup truncates_;  // a TRUNCATE group the open transaction's next batch goes on
 };
 
 MysqlDestination::MysqlDestination(const CreateContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}

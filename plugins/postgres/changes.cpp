@@ -289,13 +289,20 @@ void PgStream::add_image(const RelState& rel, const Tuple& t) {
   }
 }
 
-// A TRUNCATE names the relations it emptied: a table as itself; a partitioned table as all of
-// its partitions, which becomes one TRUNCATE of that table. Some of its partitions only cannot
-// be replayed — the destination holds the table as one, and the stream does not say which of
-// its rows were in them — and stop the stream rather than leave those rows in place.
+// A TRUNCATE names the relations it emptied — those the statement named and those its CASCADE
+// reached, as far as the publication publishes them — in one message: they become consecutive
+// TRUNCATE records, which a destination applies as one group (tables linked by a foreign key
+// can only be emptied together). A table as itself; a partitioned table as all of its
+// partitions, which becomes one TRUNCATE of that table. Some of its partitions only cannot be
+// replayed — the destination holds the table as one, and the stream does not say which of its
+// rows were in them — and stop the stream, before any record of the message goes out, rather
+// than leave those rows in place. The CASCADE and RESTART IDENTITY options are not carried:
+// the relations already say what was emptied, and replication does not keep the destination's
+// identity sequences in step anyway (replicated rows carry their identity values).
 void PgStream::on_truncate(const Truncate& tr) {
   std::vector<const RelState*> rels;
   for (uint32_t oid : tr.relations) rels.push_back(&relation(oid));
+  std::vector<const RelState*> emit;
   std::set<uint32_t> done;
   for (size_t i = 0; i < rels.size(); ++i) {
     const RelState& rel = *rels[i];
@@ -335,8 +342,16 @@ void PgStream::on_truncate(const Truncate& tr) {
                  "row by row), or TRUNCATE the whole table.");
       }
     }
+    emit.push_back(&rel);
+  }
+  if (tr.cascade || tr.restart_identity) {
+    host_.debug(std::string("pg stream: TRUNCATE") + (tr.cascade ? " CASCADE" : "") +
+                (tr.restart_identity ? " RESTART IDENTITY" : "") + " of " +
+                std::to_string(emit.size()) + " table(s): replayed as a TRUNCATE of those tables");
+  }
+  for (const RelState* rel : emit) {
     if (!count_record()) continue;
-    const uint32_t t = batch_table(rel.ref);
+    const uint32_t t = batch_table(rel->ref);
     out().add_record(FERRY_OP_TRUNCATE, t, FERRY_NO_ROW, FERRY_NO_ROW, txn_seq_, txn_time_us_,
                      in_txn_position());
   }

@@ -56,6 +56,9 @@
 //   (when it exists) followed by the session's path, restored afterwards. PostgreSQL DDL and
 //   TRUNCATE are transactional: inside a source transaction they run in it (where the mysql
 //   destination must refuse DDL and turn TRUNCATE into DELETE); outside one, on their own.
+//   Consecutive TRUNCATE records (the tables one source statement emptied, common::ApplyDriver)
+//   run as one TRUNCATE of all of them — tables linked by a foreign key can only be emptied
+//   together — without CASCADE or RESTART IDENTITY (truncate_tables).
 //
 // Errors
 //   Any error rolls back the open transaction (and aborts a COPY in progress). A
@@ -1132,8 +1135,9 @@ class PgDestination::Impl {
   // transactional, so inside a source transaction they run in it.
   class Applier final : public common::ApplyDriver<TableInfo, Pending> {
    public:
-    Applier(Impl& impl, Connection& c, const BatchView& b, bool idempotent)
-        : ApplyDriver(b, idempotent), impl_(impl), c_(c) {}
+    Applier(Impl& impl, Connection& c, const BatchView& b, bool idempotent,
+            common::TruncateGroup* truncates)
+        : ApplyDriver(b, idempotent, truncates), impl_(impl), c_(c) {}
 
    protected:
     bool txn_open() const override { return impl_.txn_open_; }
@@ -1163,8 +1167,8 @@ class PgDestination::Impl {
       forget_tables();
       return ran_outside();
     }
-    bool apply_truncate(const TableInfo& t) override {
-      exec_counted(c_, "TRUNCATE TABLE " + t.name);
+    bool apply_truncate(const std::vector<common::TruncateTarget>& group) override {
+      impl_.truncate_tables(c_, group);
       return ran_outside();
     }
 
@@ -1180,12 +1184,36 @@ class PgDestination::Impl {
     Connection& c_;
   };
 
+  // The tables one source TRUNCATE emptied, as one statement: a table referenced by a foreign
+  // key can only be truncated together with the tables that reference it. Neither CASCADE nor
+  // RESTART IDENTITY is added, whatever the source said: the group already holds every
+  // replicated table the source's CASCADE reached, and a destination table outside it that
+  // references one of them is an error rather than emptied unseen (PostgreSQL's own subscriber
+  // does not cascade either); replication does not keep identity sequences in step (rows carry
+  // their identity values), so restarting them would not either.
+  void truncate_tables(Connection& c, const std::vector<common::TruncateTarget>& group) {
+    std::string sql = "TRUNCATE TABLE ";
+    for (size_t i = 0; i < group.size(); ++i) sql += (i ? ", " : "") + group[i].name;
+    try {
+      exec_counted(c, sql);
+    } catch (const Error& e) {
+      if (sqlstate_of(e) != "0A000") throw;
+      fail(FERRY_INVALID_ARGUMENT,
+           "apply: TRUNCATE of " + common::displays(group) +
+               " (the tables the source emptied together) is refused: another destination "
+               "table references one of them by a foreign key, and ferry empties exactly the "
+               "tables the source did, never more (no CASCADE). Empty or drop that table, or its "
+               "foreign key, on the destination, then resume the task. (" +
+               e.what() + ")");
+    }
+  }
+
   void apply_changes(const BatchView& b, uint32_t flags, std::span<const uint8_t> checkpoint) {
     common::check_encoding(b, "postgres");
     common::check_change_batch(b);
     Connection& c = conn();
     if (!txn_open_) ensure_checkpoint_table(c);
-    Applier(*this, c, b, (flags & FERRY_APPLY_IDEMPOTENT) != 0).run(checkpoint);
+    Applier(*this, c, b, (flags & FERRY_APPLY_IDEMPOTENT) != 0, &truncates_).run(checkpoint);
   }
 
   // Read on the verification session: it sees what is committed (durable) only, and a failure
@@ -1370,8 +1398,9 @@ class PgDestination::Impl {
   std::set<std::string> format_logged_;  // tables whose COPY format was logged
   std::string scratch_, row_;
   bool checkpoint_table_ready_ = false;
-  bool txn_open_ = false;   // a transaction is open on conn_
-  bool txn_wrote_ = false;  // ... and has changed rows
+  bool txn_open_ = false;            // a transaction is open on conn_
+  bool txn_wrote_ = false;           // ... and has changed rows
+  common::TruncateGroup truncates_;  // a TRUNCATE group the open transaction's next batch goes on
 };
 
 PgDestination::PgDestination(const CreateContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}

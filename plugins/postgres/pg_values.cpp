@@ -343,6 +343,102 @@ bool interval_to_canonical(std::string_view text, std::string& out, std::string*
   return true;
 }
 
+void put_int(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// Any interval, as IntervalStyle postgres prints it: "[N year[s]] [N mon[s]] [N day[s]]
+// [[+-]HH:MM:SS[.f]]", parts separated by one space, each number with its own sign ("-1 days
+// +02:03:04"). Pure time → [-]H:MM:SS[.f]; otherwise the ISO 8601 form PostgreSQL's
+// IntervalStyle iso_8601 prints (pg_values.hpp).
+void interval_iso_to_canonical(std::string_view text, std::string& out) {
+  auto bad = [&] {
+    bad_pg("interval", text,
+           "an interval in IntervalStyle postgres ([N years] [N mons] [N days] "
+           "[[-]HH:MM:SS[.f]])");
+  };
+  Scan sc{text};
+  int64_t months = 0, days = 0;
+  bool first = true;
+  for (;;) {
+    const size_t mark = sc.i;
+    if (!first && !sc.eat(' ')) break;
+    const bool negative = sc.eat('-');
+    if (!negative) sc.eat('+');
+    uint64_t n;
+    if (!sc.digits(1, 12, n) || !sc.eat(' ')) {
+      sc.i = mark;  // the time part (or the end)
+      break;
+    }
+    const auto v = static_cast<int64_t>(n) * (negative ? -1 : 1);
+    if (sc.eat("year")) {
+      months += v * 12;
+    } else if (sc.eat("mon")) {
+      months += v;
+    } else if (sc.eat("day")) {
+      days += v;
+    } else {
+      bad();
+    }
+    sc.eat('s');
+    first = false;
+  }
+  bool time_part = first;  // no year, month or day: the time is the whole text
+  if (!first && !sc.done()) {
+    if (!sc.eat(' ')) bad();
+    time_part = true;
+  }
+  bool time_negative = false;
+  TimeParts t;
+  if (time_part) {
+    time_negative = sc.eat('-');
+    if (!time_negative) sc.eat('+');
+    if (!scan_pg_time(sc, t, UINT64_MAX)) bad();
+  }
+  if (!sc.done()) bad();
+  std::string_view frac = t.fraction;
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  const bool time_zero = t.hour == 0 && t.minute == 0 && t.second == 0 && frac.empty();
+  if (months == 0 && days == 0) {
+    if (time_negative && !time_zero) out += '-';
+    put_time(out, t);
+    return;
+  }
+  out += 'P';
+  auto part = [&](int64_t v, char unit) {
+    if (v == 0) return;
+    put_int(out, v);
+    out += unit;
+  };
+  part(months / 12, 'Y');
+  part(months % 12, 'M');
+  part(days, 'D');
+  if (time_zero) return;
+  out += 'T';
+  const char* sign = time_negative ? "-" : "";
+  if (t.hour != 0) {
+    out += sign;
+    put_uint(out, t.hour);
+    out += 'H';
+  }
+  if (t.minute != 0) {
+    out += sign;
+    put_uint(out, t.minute);
+    out += 'M';
+  }
+  if (t.second != 0 || !frac.empty()) {
+    out += sign;
+    put_uint(out, t.second);
+    if (!frac.empty()) {
+      out += '.';
+      out += frac;
+    }
+    out += 'S';
+  }
+}
+
 void bool_to_canonical(std::string_view text, std::string& out) {
   if (text == "t") {
     out += '1';
@@ -590,6 +686,9 @@ bool scalar_to_canonical(Form form, std::string_view text, std::string& out, std
       return true;
     case Form::Interval:
       return interval_to_canonical(text, out, why);
+    case Form::IntervalIso:
+      interval_iso_to_canonical(text, out);
+      return true;
     case Form::Bit:
       bit_to_canonical(text, out);
       return true;
@@ -628,7 +727,7 @@ constexpr Builtin kBuiltins[] = {
     {oid::kTime, Form::Time, FERRY_TYPE_TIME},
     {oid::kTimestamp, Form::Timestamp, FERRY_TYPE_TIMESTAMP},
     {oid::kTimestamptz, Form::TimestampTz, FERRY_TYPE_TIMESTAMPTZ},
-    {oid::kInterval, Form::Interval, FERRY_TYPE_INTERVAL},
+    {oid::kInterval, Form::IntervalIso, FERRY_TYPE_INTERVAL},
     {oid::kTimetz, Form::TimeTz, FERRY_TYPE_TIMETZ},
     {oid::kNumeric, Form::AsIs, FERRY_TYPE_DECIMAL},
     {oid::kUuid, Form::AsIs, FERRY_TYPE_UUID},
@@ -874,7 +973,43 @@ void timetz_to_pg(std::string& out, const Encoder& e, std::string_view v) {
   out += v;
 }
 
+// The ISO 8601 form of an interval with a year, month or day part (pg_values.hpp):
+// P[nY][nM][nD][T[nH][nM][n[.f]S]], each number signed on its own, at least one part.
+bool is_canonical_iso_interval(std::string_view v) {
+  Scan sc{v};
+  if (!sc.eat('P')) return false;
+  bool any = false;
+  auto part = [&](char unit, bool fraction) {
+    const size_t mark = sc.i;
+    sc.eat('-');
+    uint64_t n;
+    std::string_view frac;
+    if (!sc.digits(1, 18, n) || (fraction && !sc.fraction(frac)) || !sc.eat(unit)) {
+      sc.i = mark;
+      return false;
+    }
+    any = true;
+    return true;
+  };
+  part('Y', false);
+  part('M', false);
+  part('D', false);
+  if (!any) return false;  // a time-only interval has the H:MM:SS form
+  if (sc.eat('T')) {
+    const bool h = part('H', false), m = part('M', false), sec = part('S', true);
+    if (!h && !m && !sec) return false;
+  }
+  return sc.done();
+}
+
 void interval_to_pg(std::string& out, const Encoder& e, std::string_view v) {
+  if (!v.empty() && v[0] == 'P') {
+    if (!is_canonical_iso_interval(v)) {
+      not_canonical(e, v, "[-]H:MM:SS[.f], or P[nY][nM][nD][T[nH][nM][n[.f]S]]");
+    }
+    out += v;  // interval_in reads ISO 8601 exactly, whatever the IntervalStyle
+    return;
+  }
   TimeParts t;
   scan_canonical_time(e, v, t);
   out += v;

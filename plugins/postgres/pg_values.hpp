@@ -21,12 +21,16 @@
 //     their digits without a `+` (`10000-01-01`).
 //   TIMETZ: `H:MM:SS[.f]` (hours without a leading zero, as TIME) and the offset as
 //     `+HH:MM`, or `+HH:MM:SS` when the offset has seconds: `08:30:00+02` → `8:30:00+02:00`.
-//   INTERVAL: only an interval without a year, month or day part has the canonical form
-//     `[-]H:MM:SS[.f]` (`-00:00:00.5` → `-0:00:00.5`, `100000:00:00` stays). One with such a
-//     part (`1 year 2 mons`, `-1 days +02:03:04.5`) has no exact canonical form (a day is not
-//     always 24 hours, a month has no fixed length): the converter reports it (returns false)
-//     and the connector either fails naming the value or, PostgreSQL to PostgreSQL, types the
-//     column OTHER (native `interval`) and sends PostgreSQL's own text (native_decoder()).
+//   INTERVAL: an interval without a year, month or day part is `[-]H:MM:SS[.f]`
+//     (`-00:00:00.5` → `-0:00:00.5`, `100000:00:00` stays). One with such a part keeps its three
+//     fields exactly (a day is not always 24 hours, a month has no fixed length, so they are
+//     never folded into hours) as an ISO 8601 duration, spelled as PostgreSQL's IntervalStyle
+//     iso_8601 prints it: `P`, then `<n>Y`, `<n>M`, `<n>D` for the non-zero year, month and
+//     day parts (months split into years and months with the same sign), then, when the time
+//     is not zero, `T` and `<n>H`, `<n>M`, `<n>[.f]S` for its non-zero parts, every number with
+//     its own sign: `1 year 2 mons 3 days 04:05:06.5` → `P1Y2M3DT4H5M6.5S`, `-1 days
+//     +02:03:04` → `P-1DT2H3M4S`, `1 mon -00:00:00.5` → `P1MT-0.5S`. PostgreSQL reads it back
+//     exactly; a destination that cannot hold it (MySQL TIME) refuses it naming the value.
 //   BIT: `bit(n)` with n ≤ 64 is BIT, canonical the unsigned integer of its bits (`00000101` →
 //     `5`; the width is the column's `length`). `bit(n)` with n > 64 and `varbit` are OTHER
 //     (native `bit(n)` / `bit varying(n)`), their text the 0/1 digits as PostgreSQL prints
@@ -34,7 +38,8 @@
 //   Arrays: ARRAY, a JSON array of the elements' canonical forms as JSON strings, NULL as
 //     `null`, a multi-dimensional array as nested JSON arrays (`{{1,2},{3,4}}` →
 //     `[["1","2"],["3","4"]]`), an empty array `[]`. An array whose lower bound is not 1
-//     (`[0:1]={1,2}`) has no canonical form (reported as for INTERVAL).
+//     (`[0:1]={1,2}`) has no canonical form: the converter reports it (returns false) and the
+//     connector fails naming the value.
 //   Arrays of bytea: raw bytes cannot live in JSON text, so a bytea element is PostgreSQL's hex
 //     text: `{"\\x0a0b"}` → `["\\x0a0b"]` (the JSON string `\x0a0b`).
 //   NUMERIC `NaN`, `Infinity`, `-Infinity` (PostgreSQL 14+) cross as those words. Canonical
@@ -115,7 +120,10 @@ enum class Form : uint8_t {
   TimestampTz,  // → UTC with 'Z', BC
   Time,         // 08:30:00 → 8:30:00
   TimeTz,       // 08:30:00+02 → 8:30:00+02:00
-  Interval,     // pure time → [-]H:MM:SS[.f]; with a year/month/day part: not representable
+  Interval,     // time-only intervals → [-]H:MM:SS[.f]; a year/month/day part: not
+                // representable. The binary decoder's counterpart (BinForm::Interval); no column
+                // is given this form any more: interval columns are IntervalIso
+  IntervalIso,  // any interval: pure time → [-]H:MM:SS[.f]; a year/month/day part → ISO 8601
   Bit,          // bit(n ≤ 64) → unsigned decimal
   Array,        // → JSON array of the elements' canonical forms
   CharTrim      // char(n): without its trailing pad spaces (CHAR is compared padded anyway)
@@ -135,7 +143,7 @@ struct Decoder {
 Decoder decoder_for(uint32_t type_oid, int32_t typmod, const TypeCatalog* catalog = nullptr);
 // One decoder per column of a pgoutput relation.
 std::vector<Decoder> decoders_for(const Relation& relation, const TypeCatalog* catalog = nullptr);
-// PostgreSQL's own text, typed OTHER (PostgreSQL to PostgreSQL, e.g. intervals with days).
+// PostgreSQL's own text, typed OTHER.
 inline Decoder native_decoder() {
   return Decoder{};
 }
@@ -149,8 +157,8 @@ bool is_leap(int64_t y);
 unsigned days_in_month(int64_t y, unsigned m);
 
 // Appends the canonical form of `pg_text` to `out`. Returns false, appending nothing, when the
-// value has no canonical form in the decoder's type (an interval with a year, month or day part;
-// an array with other lower bounds, or with such an interval); `why`, when given, then says
+// value has no canonical form in the decoder's type (an array with lower bounds other than 1;
+// Form::Interval: an interval with a year, month or day part); `why`, when given, then says
 // why. Throws FERRY_INVALID_ARGUMENT when the text is not PostgreSQL output for the type.
 bool to_canonical(const Decoder& decoder, std::string_view pg_text, std::string& out,
                   std::string* why = nullptr);
@@ -181,6 +189,8 @@ Encoder encoder_for(const Column& column, std::string site);
 //   (other values pass: PostgreSQL reads 'T' and 'Z'); BIT decimal → the bit string (`length`
 //   digits when known); ARRAY JSON → an array literal with every element quoted; the rest is
 //   checked and passes unchanged.
+// INTERVAL: `[-]H:MM:SS[.f]` and the ISO 8601 form of an interval with a year, month or day
+// part (see above) both pass unchanged (PostgreSQL reads the ISO form exactly).
 // Refused (FERRY_INVALID_ARGUMENT naming the column and value): MySQL zero dates
 // (`0000-00-00`, `2024-00-15`, `0000-00-00T00:00:00[Z]`), TIME outside 0:00:00-24:00:00,
 // a NUL byte in text, a value that is not the canonical form of its type.

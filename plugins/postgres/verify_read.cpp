@@ -92,6 +92,27 @@ std::optional<Piece> canonical_expr(const PgTable& t, size_t i) {
                        " || " + c + "::text)::int::text ELSE regexp_replace(" + c +
                        "::text, '^(-?)0([0-9])', '\\1\\2') END",
                    false};
+    case Form::IntervalIso: {
+      // Pure time as above; with a year, month or day part the ISO 8601 form the decoder
+      // writes (pg_values.hpp), built from the interval's fields: extract() gives years =
+      // months / 12, months % 12, days, and the time's hours, minutes and seconds (numeric,
+      // 6 decimals), each with its own sign, as IntervalStyle iso_8601 prints them.
+      auto field = [&](const char* f) { return "extract(" + std::string(f) + " from " + c + ")"; };
+      auto part = [&](const char* f, const char* unit) {
+        return "CASE WHEN " + field(f) + " <> 0 THEN " + field(f) + "::bigint::text || '" + unit +
+               "' ELSE '' END";
+      };
+      const std::string seconds = "CASE WHEN " + field("second") + " <> 0 THEN trim_scale(" +
+                                  field("second") + ")::text || 'S' ELSE '' END";
+      return Piece{"CASE WHEN " + field("year") + " = 0 AND " + field("month") + " = 0 AND " +
+                       field("day") + " = 0 THEN regexp_replace(" + c +
+                       "::text, '^(-?)0([0-9])', '\\1\\2') ELSE 'P' || " + part("year", "Y") +
+                       " || " + part("month", "M") + " || " + part("day", "D") + " || CASE WHEN " +
+                       field("hour") + " = 0 AND " + field("minute") + " = 0 AND " +
+                       field("second") + " = 0 THEN '' ELSE 'T' || " + part("hour", "H") + " || " +
+                       part("minute", "M") + " || " + seconds + " END END",
+                   false};
+    }
     case Form::Bit: {
       const std::string b = "lpad(" + c + "::text, 64, '0')::bit(64)::bigint";
       return Piece{"(CASE WHEN " + b + " < 0 THEN " + b + "::numeric + 18446744073709551616 ELSE " +

@@ -12,8 +12,8 @@
 // CHAR; trailing spaces of char(n) carry no meaning in PostgreSQL either); bool 0/1; bytea raw;
 // date / timestamp `YYYY-MM-DD[THH:MM:SS[.f]]` (BC years signed, astronomical); timestamptz in
 // UTC with `Z`; time `H:MM:SS[.f]`; timetz with `+HH:MM`; bit(n ≤ 64) as an unsigned integer;
-// an interval without a year/month/day part as `[-]H:MM:SS[.f]` (one with such a part has no
-// canonical form: FERRY_NOT_SUPPORTED naming the value). float4/float8 (no shortest round-trip
+// an interval as `[-]H:MM:SS[.f]`, or with a year/month/day part as its ISO 8601 form
+// (`P1Y2M3DT4H5M6.5S`, pg_values.hpp). float4/float8 (no shortest round-trip
 // rendering in SQL), json/jsonb, arrays and OTHER types: FERRY_NOT_SUPPORTED naming the column
 // (compare those row by row).
 //

@@ -552,6 +552,52 @@ TEST_F(MysqlDestinationTest, InsertFallbackSplitsStatementsAtMaxStatementBytes) 
   EXPECT_EQ(scalar("SELECT v FROM " + t("kv") + " WHERE id = 27"), std::string(150, 'b'));
 }
 
+// A batch of ASCII cells into a table whose character columns are all latin1 goes as
+// CHARACTER SET latin1 (the same bytes, no conversion per value); any other batch, and any table
+// with another character set, as utf8mb4. Both store exactly the values sent.
+TEST_F(MysqlDestinationTest, Latin1TablesStoreAsciiAndNonAsciiBatchesExactly) {
+  if (!admin_) return;
+  exec("CREATE TABLE " + t("l1") +
+       " (id INT PRIMARY KEY, c CHAR(10), v VARCHAR(20), tx TEXT, e ENUM('a','b'), n INT, "
+       "bl BLOB) DEFAULT CHARSET latin1");
+  exec("CREATE TABLE " + t("mixed") +
+       " (id INT PRIMARY KEY, c CHAR(10) CHARACTER SET latin1, u VARCHAR(20) CHARACTER SET "
+       "utf8mb4, j JSON)");
+  const auto l1 = dst::table(db_, "l1",
+                             {key("id"), col("c", FERRY_TYPE_CHAR), col("v", FERRY_TYPE_VARCHAR),
+                              col("tx", FERRY_TYPE_TEXT), col("e", FERRY_TYPE_ENUM),
+                              col("n", FERRY_TYPE_INT32), col("bl", FERRY_TYPE_BLOB)});
+  const auto mixed = dst::table(db_, "mixed",
+                                {key("id"), col("c", FERRY_TYPE_CHAR), col("u", FERRY_TYPE_VARCHAR),
+                                 col("j", FERRY_TYPE_JSON)});
+  auto dst = destination(true);
+  // ASCII, with every character LOAD DATA escapes; a blob byte above 0x7f goes as hex anyway.
+  dst->destination().bulk_write(
+      *l1->ref(), dst::rows(l1, {{"1", "abc", "tab\there", "back\\slash\nnl\r", "a", "-5",
+                                  std::string("\x00\xff", 2)},
+                                 {"2", "", std::nullopt, "\\N", "b", std::nullopt, ""}})
+                      .get());
+  // Not ASCII: converted by the server from utf8mb4 (é, €, ï are in MySQL's latin1 = cp1252).
+  dst->destination().bulk_write(
+      *l1->ref(),
+      dst::rows(l1, {{"3", "caf\xc3\xa9", "\xe2\x82\xacuro", "na\xc3\xafve", "a", "3", "x"}})
+          .get());
+  EXPECT_EQ(
+      rows("SELECT id, c, v, tx, e, n, HEX(bl), HEX(c) FROM " + t("l1") + " ORDER BY id"),
+      (std::vector<Cells>{
+          {"1", "abc", "tab\there", "back\\slash\nnl\r", "a", "-5", "00FF", "616263"},
+          {"2", "", std::nullopt, "\\N", "b", std::nullopt, "", ""},
+          {"3", "caf\xc3\xa9", "\xe2\x82\xacuro", "na\xc3\xafve", "a", "3", "78", "636166E9"}}));
+  // A table with a utf8mb4 column and JSON: ASCII and not.
+  dst->destination().bulk_write(
+      *mixed->ref(), dst::rows(mixed, {{"1", "x", "plain", "{\"k\": \"v\"}"},
+                                       {"2", "\xc3\xa9", "\xe5\x90\x8d", "[1, \"\xc3\xbc\"]"}})
+                         .get());
+  EXPECT_EQ(rows("SELECT id, c, u, j FROM " + t("mixed") + " ORDER BY id"),
+            (std::vector<Cells>{{"1", "x", "plain", "{\"k\": \"v\"}"},
+                                {"2", "\xc3\xa9", "\xe5\x90\x8d", "[1, \"\xc3\xbc\"]"}}));
+}
+
 // ---- apply_changes -------------------------------------------------------------------------
 
 class MysqlDestinationApplyTest : public MysqlDestinationTest {
@@ -794,6 +840,71 @@ TEST_F(MysqlDestinationApplyTest, DdlAndTruncateRecords) {
   EXPECT_NE(std::string(e.what()).find("implicitly"), std::string::npos) << e.what();
   EXPECT_EQ(rows("SELECT id FROM " + t("kv")), (std::vector<Cells>{{"6"}}));
   EXPECT_EQ(dst->destination().flush(), dst::cp("c"));
+}
+
+// The shape of a PostgreSQL source's TRUNCATE of tables linked by a foreign key: the tables of
+// one statement as consecutive records. MySQL refuses TRUNCATE of a referenced table (1701)
+// even when the referencing table is empty: the group is emptied with foreign_key_checks off
+// for those statements, and only when every referencing table is in it.
+TEST_F(MysqlDestinationApplyTest, TruncateOfTablesLinkedByAForeignKey) {
+  if (!admin_) return;
+  exec("CREATE TABLE " + t("parent") + " (id INT PRIMARY KEY) ENGINE=InnoDB");
+  exec("CREATE TABLE " + t("child") + " (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY " +
+       "(parent_id) REFERENCES " + t("parent") + " (id)) ENGINE=InnoDB");
+  auto fill = [&] {
+    exec("INSERT INTO " + t("parent") + " VALUES (1), (2)");
+    exec("INSERT INTO " + t("child") + " VALUES (10, 1), (11, 2)");
+  };
+  auto count = [&](const std::string& table) { return scalar("SELECT COUNT(*) FROM " + t(table)); };
+  fill();
+  const auto parent = dst::table(db_, "parent", {key("id")});
+  const auto child = dst::table(db_, "child", {key("id"), col("parent_id", FERRY_TYPE_INT32)});
+  auto dst = destination();
+
+  // Between the source transaction's BEGIN and COMMIT, parent named first.
+  auto group = Changes({parent, child, kv_}).begin().truncate(0).truncate(1).commit().done();
+  dst->destination().apply_changes(group.get(), 0, dst::cp("t1"));
+  EXPECT_EQ(count("parent"), "0");
+  EXPECT_EQ(count("child"), "0");
+  EXPECT_EQ(dst->destination().flush(), dst::cp("t1"));
+  // The session checks foreign keys again afterwards.
+  auto orphan = Changes({parent, child, kv_}).begin().insert(1, {"12", "99"}).commit().done();
+  EXPECT_NE(std::string(error_of([&] {
+                          dst->destination().apply_changes(orphan.get(), 0, dst::cp("x"));
+                        }).what())
+                .find("foreign key"),
+            std::string::npos);
+  EXPECT_EQ(count("child"), "0");
+
+  // Inside a transaction that changed rows: DELETEs in it, atomic with the rest; a group split
+  // across two batches of the transaction is still one group.
+  fill();
+  auto first = Changes({parent, child, kv_})
+                   .begin()
+                   .insert(2, {"1", "one", std::nullopt})
+                   .truncate(0)
+                   .done();
+  dst->destination().apply_changes(first.get(), 0, dst::cp("t2"));
+  auto second = Changes({parent, child, kv_}).truncate(1).commit().done();
+  dst->destination().apply_changes(second.get(), 0, dst::cp("t3"));
+  EXPECT_EQ(count("parent"), "0");
+  EXPECT_EQ(count("child"), "0");
+  EXPECT_EQ(kv_rows(), (std::vector<Cells>{{"1", "one", std::nullopt}}));
+  EXPECT_EQ(dst->destination().flush(), dst::cp("t3"));
+
+  // A referencing table the source did not empty: refused before anything is emptied.
+  fill();
+  exec("CREATE TABLE " + t("audit") + " (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY " +
+       "(parent_id) REFERENCES " + t("parent") + " (id)) ENGINE=InnoDB");
+  const Error e =
+      error_of([&] { dst->destination().apply_changes(group.get(), 0, dst::cp("t4")); });
+  EXPECT_EQ(e.status(), FERRY_INVALID_ARGUMENT) << e.what();
+  const std::string m = e.what();
+  EXPECT_NE(m.find(db_ + ".audit references " + db_ + ".parent"), std::string::npos) << m;
+  EXPECT_NE(m.find(db_ + ".parent, " + db_ + ".child"), std::string::npos) << m;
+  EXPECT_EQ(count("parent"), "2");
+  EXPECT_EQ(count("child"), "2");
+  EXPECT_EQ(dst->destination().flush(), dst::cp("t3"));
 }
 
 TEST_F(MysqlDestinationApplyTest, ConnectionLossMidTransactionIsRetryable) {

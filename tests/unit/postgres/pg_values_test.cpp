@@ -207,9 +207,10 @@ TEST(PgToCanonical, TimeAndTimetz) {
   }
 }
 
-TEST(PgToCanonical, IntervalOnlyWithoutYearMonthOrDay) {
+TEST(PgToCanonical, IntervalPureTimeOrIso8601) {
   const Decoder d = decoder_for(oid::kInterval, -1);
   EXPECT_EQ(d.type, FERRY_TYPE_INTERVAL);
+  EXPECT_EQ(d.form, Form::IntervalIso);
   EXPECT_EQ(canon(d, "04:05:06.789"), "4:05:06.789");
   EXPECT_EQ(canon(d, "00:00:00"), "0:00:00");
   EXPECT_EQ(canon(d, "-00:00:00.5"), "-0:00:00.5");
@@ -217,16 +218,37 @@ TEST(PgToCanonical, IntervalOnlyWithoutYearMonthOrDay) {
   EXPECT_EQ(canon(d, "100000:00:00"), "100000:00:00");
   EXPECT_EQ(canon(d, "2562047788:00:54.775807"), "2562047788:00:54.775807");
   EXPECT_EQ(canon(d, "-2562047788:00:54.775808"), "-2562047788:00:54.775808");
-  for (const char* days : {"1 year 2 mons 3 days 04:05:06.5", "-1 days +02:03:04.5", "1 day",
-                           "3 mons", "-1 years", "1 year -00:00:01", "-178000000 years"}) {
-    const std::string why = unrepresentable(d, days);
-    EXPECT_NE(why.find(days), std::string::npos) << why;
-    EXPECT_NE(why.find("year, month or day"), std::string::npos) << why;
-  }
+  // A year, month or day part: the fields exactly, as IntervalStyle iso_8601 prints them.
+  const std::pair<const char*, const char*> iso[] = {
+      {"1 year 2 mons 3 days 04:05:06.5", "P1Y2M3DT4H5M6.5S"},
+      {"-1 days +02:03:04.5", "P-1DT2H3M4.5S"},
+      {"1 day", "P1D"},
+      {"2 days", "P2D"},
+      {"3 mons", "P3M"},
+      {"1 mon", "P1M"},
+      {"-1 years", "P-1Y"},
+      {"1 year -00:00:01", "P1YT-1S"},
+      {"1 mon -00:00:00.5", "P1MT-0.5S"},
+      {"-1 years -2 mons +3 days -04:05:06.000001", "P-1Y-2M3DT-4H-5M-6.000001S"},
+      {"-178000000 years", "P-178000000Y"},
+      {"1 day 100000:00:00", "P1DT100000H"},
+      {"2 days 2562047788:00:54.775807", "P2DT2562047788H54.775807S"},
+      {"-2147483648 days -2562047788:00:54.775808", "P-2147483648DT-2562047788H-54.775808S"},
+      {"1 day 00:01:00", "P1DT1M"},
+      {"1 day 00:00:00.25", "P1DT0.25S"},
+  };
+  for (const auto& [pg_text, canonical] : iso) EXPECT_EQ(canon(d, pg_text), canonical) << pg_text;
+  // The time-only form (the binary decoder's twin) still says why it cannot hold them.
+  const Decoder time_only{Form::Interval, FERRY_TYPE_INTERVAL};
+  const std::string why = unrepresentable(time_only, "1 year 2 mons");
+  EXPECT_NE(why.find("year, month or day"), std::string::npos) << why;
   // PostgreSQL's own text is kept for same-engine use.
   EXPECT_EQ(canon(native_decoder(), "1 year 2 mons"), "1 year 2 mons");
   EXPECT_EQ(native_decoder().type, FERRY_TYPE_OTHER);
-  for (const char* bad : {"01:02", "1:2:3", "", "-"}) bad_pg(oid::kInterval, bad, "interval");
+  for (const char* bad : {"01:02", "1:2:3", "", "-", "1 week", "1 day  02:00:00", "1 days2",
+                          "1 day 02:00", " 1 day", "1 day ", "P1D", "year"}) {
+    bad_pg(oid::kInterval, bad, "interval");
+  }
 }
 
 TEST(PgToCanonical, BitUpTo64IsAnUnsignedIntegerElseOther) {
@@ -357,9 +379,8 @@ TEST(PgToCanonical, ArraysBecomeJsonArrays) {
   EXPECT_EQ(boxes.delimiter, ';');
   EXPECT_EQ(canon(boxes, "{(1,1),(0,0);(2,2),(1,1)}"), R"x(["(1,1),(0,0)","(2,2),(1,1)"])x");
 
-  // No canonical form: an interval element with days, lower bounds other than 1.
-  EXPECT_NE(unrepresentable(decoder_for(1187, -1), R"({01:00:00,"1 day"})").find("1 day"),
-            std::string::npos);
+  // Interval elements: ISO 8601 with a day part. No canonical form: lower bounds other than 1.
+  EXPECT_EQ(canon(decoder_for(1187, -1), R"({01:00:00,"1 day"})"), R"(["1:00:00","P1D"])");
   EXPECT_NE(unrepresentable(ints, "[0:1]={1,2}").find("lower bounds"), std::string::npos);
   EXPECT_EQ(canon(native_decoder(), "[0:1]={1,2}"), "[0:1]={1,2}");
 
@@ -382,13 +403,13 @@ TEST(PgToCanonical, AppendCanonicalIntoABatch) {
   EXPECT_TRUE(append_canonical(b, decoder_for(oid::kBool, -1), "t"));
   EXPECT_TRUE(append_canonical(b, decoder_for(oid::kBytea, -1), "\\x00"));
   std::string why;
-  EXPECT_FALSE(append_canonical(b, decoder_for(oid::kInterval, -1), "1 day", &why));
-  EXPECT_NE(why.find("1 day"), std::string::npos);
+  EXPECT_FALSE(append_canonical(b, decoder_for(1007, -1), "[0:1]={1,2}", &why));
+  EXPECT_NE(why.find("lower bounds"), std::string::npos);
   EXPECT_TRUE(append_canonical(b, decoder_for(oid::kInterval, -1), "-01:00:00"));
   b.add_record(FERRY_OP_INSERT, 0, FERRY_NO_ROW, 0, 1, 0);
   const OwnedBatch batch = OwnedBatch::from(std::move(b));
   const BatchView v(batch.get());
-  ASSERT_EQ(v.cell_count(), 4u);  // nothing was added for the interval with a day
+  ASSERT_EQ(v.cell_count(), 4u);  // nothing was added for the array without a canonical form
   EXPECT_EQ(v.cell(0).data, "as is");
   EXPECT_EQ(v.cell(1).data, "1");
   EXPECT_EQ(v.cell(2).data, std::string_view("\0", 1));
@@ -509,6 +530,15 @@ TEST(CanonicalToPg, TimeTimetzInterval) {
   EXPECT_EQ(pg(FERRY_TYPE_INTERVAL, "0:00:01.5"), "0:00:01.5");
   EXPECT_EQ(pg(FERRY_TYPE_INTERVAL, "2562047788:00:54.775807"), "2562047788:00:54.775807");
   bad_canonical(FERRY_TYPE_INTERVAL, "1 day", "not a canonical INTERVAL");
+  // An interval with a year, month or day part: ISO 8601, which interval_in reads exactly.
+  for (const char* v : {"P1Y2M3DT4H5M6.5S", "P-1DT2H3M4S", "P1D", "P1M", "P-1Y", "P1YT-1S",
+                        "P1MT-0.5S", "P2DT2562047788H54.775807S", "P1DT1M"}) {
+    EXPECT_EQ(pg(FERRY_TYPE_INTERVAL, v), v);
+  }
+  for (const char* v : {"P", "PT1H", "P1H", "P1DT", "P1.5D", "P1D2Y", "P1DT1H1H", "P1DT1.1234567S",
+                        "P+1D", "P1D ", "p1d", "P1DT1.5M"}) {
+    bad_canonical(FERRY_TYPE_INTERVAL, v, "not a canonical INTERVAL");
+  }
 }
 
 TEST(CanonicalToPg, BitRendersTheColumnsWidth) {
