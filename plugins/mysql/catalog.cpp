@@ -271,6 +271,11 @@ std::vector<Table> read_tables(
       c.flags |= FERRY_COLUMN_AUTO_INCREMENT;
       c.identity_next = auto_increment[static_cast<size_t>(tb - tables.data())];
     }
+    // MariaDB: "on update current_timestamp(3)"; MySQL 8: "DEFAULT_GENERATED on update
+    // CURRENT_TIMESTAMP(3)". The precision is the column's own (the server insists on it).
+    if (extra_lc.find("on update current_timestamp") != std::string::npos) {
+      c.flags |= FERRY_COLUMN_ON_UPDATE_NOW;
+    }
     const std::string gen = str(r[16]);
     if (!gen.empty()) {
       c.generated_expr = gen;

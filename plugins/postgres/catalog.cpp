@@ -258,6 +258,7 @@ std::vector<PgTable> read_tables(
     const std::string identity = str(r[7]);
     const std::string generated = str(r[8]);
     if (!identity.empty()) c.flags |= FERRY_COLUMN_AUTO_INCREMENT;
+    if (identity == "a") c.flags |= FERRY_COLUMN_IDENTITY_ALWAYS;
     if (generated == "s") {
       c.flags |= FERRY_COLUMN_GENERATED_STORED;
       c.generated_expr = def;
@@ -372,7 +373,7 @@ std::vector<PgTable> read_tables(
       "fn.nspname, fc.relname, "
       "(SELECT array_agg(a.attname ORDER BY k.n) FROM unnest(c.confkey) WITH ORDINALITY k(num, "
       "n) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num)::text, "
-      "c.confupdtype, c.confdeltype "
+      "c.confupdtype, c.confdeltype, c.condeferrable, c.condeferred, c.confmatchtype "
       "FROM pg_constraint c LEFT JOIN pg_class fc ON fc.oid = c.confrelid "
       "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
       "WHERE c.conrelid = ANY(" +
@@ -398,6 +399,9 @@ std::vector<PgTable> read_tables(
     f.ref_columns = text_array(str(r[7]));
     f.on_update = fk_action(str(r[8]));
     f.on_delete = fk_action(str(r[9]));
+    if (str(r[10]) == "t") f.flags |= FERRY_FK_DEFERRABLE;
+    if (str(r[11]) == "t") f.flags |= FERRY_FK_INITIALLY_DEFERRED;
+    if (str(r[12]) == "f") f.flags |= FERRY_FK_MATCH_FULL;
     pt->table.foreign_keys.push_back(std::move(f));
   }
   for (auto& pt : out) {

@@ -1,7 +1,8 @@
 // The schema-migration component ("schema" stage): reads the source catalog, converts it to the
 // destination's dialect (ddl.hpp), records every object with its DDL in the task's migration
 // objects, and creates schemas, tables and views. Indexes and constraints are recorded here and
-// created later: indexes by full import after the data, FOREIGN KEY / CHECK constraints at
+// created later: indexes by full import after the data, FOREIGN KEY / CHECK constraints (and
+// PostgreSQL → PostgreSQL the SET GENERATED ALWAYS of identity columns created BY DEFAULT) at
 // switchover (or at the end of full import when the task has no incremental stage). A task
 // without full import gets its indexes here, and without incremental sync its constraints too.
 //
@@ -230,7 +231,7 @@ class SchemaMigration : public ferry::Component {
     Planned c;
     c.source = o.key.substr(o.key.find(':') + 1);
     // Keys by kind ("index:", "constraint:"), so later stages find them by prefix; a
-    // constraint's own kind (fk, check) goes into its detail.
+    // constraint's own kind (fk, check, identity) goes into its detail.
     c.key = std::string(kind) + ":" + c.source;
     c.kind = kind;
     c.parent = "table:" + src;

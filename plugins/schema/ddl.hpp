@@ -8,7 +8,8 @@
 //     identity_sync   — after the data: the identity / AUTO_INCREMENT counter moved to
 //                       max(the source's next value, max(column) + 1);
 //     constraints     — at switchover (or at the end of a task without an incremental stage):
-//                       FOREIGN KEY and CHECK constraints;
+//                       FOREIGN KEY and CHECK constraints, and (PostgreSQL → PostgreSQL) the
+//                       GENERATED ALWAYS of identity columns created BY DEFAULT;
 //   and views, after every table, in dependency order.
 // Indexes, constraints and views are DdlObjects: one that cannot be converted carries its
 // error and fails alone; the others go on.
@@ -48,7 +49,7 @@ struct Refusal {
 // One object created on its own: an index, a constraint, a view.
 struct DdlObject {
   std::string key;   // "index:db.table.name", "fk:db.table.name", "check:db.table.name",
-                     // "view:db.name" (source names)
+                     // "identity:db.table.column", "view:db.name" (source names)
   std::string name;  // the object's destination name
   std::string ddl;   // one statement
   std::vector<std::string> after;  // statements to run once `ddl` succeeded (view comments)
@@ -61,7 +62,8 @@ struct TablePlan {
   std::vector<ColumnPlan> columns;
   std::vector<std::string> create;         // before the data, in order
   std::vector<DdlObject> indexes;          // after the data
-  std::vector<DdlObject> constraints;      // FOREIGN KEY + CHECK, at switchover / the end
+  std::vector<DdlObject> constraints;      // FOREIGN KEY + CHECK (+ identity ALWAYS), at
+                                           // switchover / the end
   std::vector<std::string> identity_sync;  // after the data
   // Non-empty: the table cannot be created as mapped. `create` still shows what would run
   // with the refused columns mapped as allow_lossy would map them — do not run it.

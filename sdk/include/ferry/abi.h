@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 2
+#define FERRY_ABI_MINOR 3
 /* "FERRYPLG" little-endian; checked before anything else in the manifest is read. */
 #define FERRY_ABI_MAGIC 0x474C505952524546ULL
 #define FERRY_ENTRY_SYMBOL "ferry_plugin_entry_v1"
@@ -215,7 +215,13 @@ enum {
   FERRY_COLUMN_AUTO_INCREMENT = 1u << 2, /* or identity, or serial (a nextval() default) */
   FERRY_COLUMN_GENERATED_STORED = 1u << 3,
   FERRY_COLUMN_GENERATED_VIRTUAL = 1u << 4,
-  FERRY_COLUMN_IN_PRIMARY_KEY = 1u << 5
+  FERRY_COLUMN_IN_PRIMARY_KEY = 1u << 5,
+  /* Since ABI 1.3. MySQL `ON UPDATE CURRENT_TIMESTAMP[(n)]`: the column is set to the current
+   * time when its row is updated, with the column's own fractional precision (`scale`). */
+  FERRY_COLUMN_ON_UPDATE_NOW = 1u << 6,
+  /* Since ABI 1.3. With FERRY_COLUMN_AUTO_INCREMENT: a PostgreSQL `GENERATED ALWAYS AS
+   * IDENTITY` column (without it: `BY DEFAULT`, serial, or MySQL AUTO_INCREMENT). */
+  FERRY_COLUMN_IDENTITY_ALWAYS = 1u << 7
 };
 
 typedef struct ferry_column {
@@ -277,7 +283,18 @@ typedef struct ferry_foreign_key {
   const char* const* ref_columns;
   const char* on_update; /* "NO ACTION", "CASCADE", ... */
   const char* on_delete;
+  /* Since ABI 1.3 (check FERRY_HAS_FIELD; a 1.0-1.2 foreign key ends at `on_delete` and has
+   * no flags). FERRY_FK_* bits. */
+  uint32_t flags;
+  uint32_t reserved;
 } ferry_foreign_key;
+
+/* ferry_foreign_key.flags (ABI 1.3) */
+enum {
+  FERRY_FK_DEFERRABLE = 1u << 0,         /* PostgreSQL DEFERRABLE */
+  FERRY_FK_INITIALLY_DEFERRED = 1u << 1, /* PostgreSQL INITIALLY DEFERRED (with DEFERRABLE) */
+  FERRY_FK_MATCH_FULL = 1u << 2          /* PostgreSQL MATCH FULL */
+};
 
 typedef struct ferry_check {
   uint32_t struct_size;

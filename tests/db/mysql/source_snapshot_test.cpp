@@ -166,6 +166,29 @@ TEST_F(MysqlSourceTest, CatalogReportsTheNextAutoIncrementValue) {
   EXPECT_EQ(column("fresh", "id").identity_next, 1001);
 }
 
+// ON UPDATE CURRENT_TIMESTAMP[(n)] (ABI 1.3, FERRY_COLUMN_ON_UPDATE_NOW), read from EXTRA, on
+// TIMESTAMP and DATETIME columns, with and without a fraction; a plain default is not one.
+TEST_F(MysqlSourceTest, CatalogReportsOnUpdateCurrentTimestamp) {
+  admin->exec(
+      "CREATE TABLE stamped (id INT PRIMARY KEY, "
+      "changed DATETIME(3) NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), "
+      "touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, "
+      "bare DATETIME NULL ON UPDATE CURRENT_TIMESTAMP, "
+      "created DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))");
+  auto src = source();
+  const Catalog cat = src->source().discover(only_this_db());
+  const Table* t = find_table(cat, "stamped");
+  ASSERT_TRUE(t);
+  for (const char* c : {"changed", "touched", "bare"}) {
+    ASSERT_TRUE(find_column(*t, c)) << c;
+    EXPECT_TRUE(find_column(*t, c)->flags & FERRY_COLUMN_ON_UPDATE_NOW) << c;
+  }
+  EXPECT_EQ(find_column(*t, "changed")->scale, 3);
+  EXPECT_FALSE(find_column(*t, "bare")->default_expr.has_value());
+  EXPECT_FALSE(find_column(*t, "created")->flags & FERRY_COLUMN_ON_UPDATE_NOW);
+  EXPECT_FALSE(find_column(*t, "id")->flags & FERRY_COLUMN_ON_UPDATE_NOW);
+}
+
 TEST_F(MysqlSourceTest, SelectionIncludesAndExcludesByWildcard) {
   admin->exec("CREATE TABLE orders (id INT PRIMARY KEY)");
   admin->exec("CREATE TABLE tmp_orders (id INT PRIMARY KEY)");

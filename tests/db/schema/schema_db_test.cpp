@@ -386,6 +386,10 @@ TEST_F(SchemaDirections, MysqlToMysql) {
   mysql_->exec("USE `" + src + "`");
   ferry::testing::create_type_matrix(*mysql_, "types");  // zero dates and all
   create_mysql_shop(*mysql_);
+  mysql_->exec(
+      "CREATE TABLE stamped (id INT PRIMARY KEY, changed DATETIME(3) NULL DEFAULT "
+      "CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), touched TIMESTAMP NOT NULL DEFAULT "
+      "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)");
   Endpoint from = mysql_endpoint(), to = mysql_endpoint();
   const Catalog source = from.source->source().discover(only(src));
   const SchemaPlan plan =
@@ -410,6 +414,13 @@ TEST_F(SchemaDirections, MysqlToMysql) {
   EXPECT_EQ(index_of(customers, "ft_bio")->kind, FERRY_INDEX_FULLTEXT);
   EXPECT_EQ(column_of(table_of(got, "purchases"), "created").default_expr.value_or(""),
             "current_timestamp(3)");
+  // ON UPDATE CURRENT_TIMESTAMP[(n)] is kept, with its precision.
+  for (const char* c : {"changed", "touched"}) {
+    EXPECT_TRUE(column_of(table_of(got, "stamped"), c).flags & FERRY_COLUMN_ON_UPDATE_NOW) << c;
+  }
+  mysql_->exec("INSERT INTO `" + dst + "`.stamped (id, changed) VALUES (1, '2000-01-01')");
+  mysql_->exec("UPDATE `" + dst + "`.stamped SET id = 2");
+  EXPECT_EQ(mysql_->scalar("SELECT changed > '2001-01-01' FROM `" + dst + "`.stamped"), "1");
 
   check_rows(rows_of(from, src, "types", {"id"}), rows_of(to, dst, "types", {"id"}),
              table_of(source, "types"));
@@ -428,6 +439,18 @@ TEST_F(SchemaDirections, PostgresToPostgres) {
       "'0044-03-15 BC', 'infinity', '-26:00:00.000001')");
   pg_src_->exec("ALTER TABLE types ADD COLUMN dom positive_int");
   create_pg_shop(*pg_src_);
+  // GENERATED ALWAYS, a deferrable MATCH FULL foreign key, an index with every detail.
+  pg_src_->exec(
+      "CREATE TABLE gen13 (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, a int, b int, "
+      "t text, d int, UNIQUE (a, b))");
+  pg_src_->exec("INSERT INTO gen13 (a, b, t, d) VALUES (1, 2, 'x', 3), (2, 3, 'y', 4)");
+  pg_src_->exec(
+      "CREATE TABLE ref13 (id int PRIMARY KEY, a int, b int, CONSTRAINT ref13_fk FOREIGN KEY "
+      "(a, b) REFERENCES gen13 (a, b) MATCH FULL ON DELETE SET NULL DEFERRABLE INITIALLY "
+      "DEFERRED)");
+  pg_src_->exec(
+      "CREATE INDEX gen13_ix ON gen13 (a DESC NULLS LAST, t text_pattern_ops, t COLLATE \"C\" "
+      "NULLS FIRST) INCLUDE (d) WHERE a > 0");
   Endpoint from = pg_endpoint(false), to = pg_endpoint(true);
   const Catalog source = from.source->source().discover(only(src));
   const SchemaPlan plan =
@@ -448,6 +471,23 @@ TEST_F(SchemaDirections, PostgresToPostgres) {
   ASSERT_NE(index_of(customers, "idx_partial"), nullptr);
   EXPECT_NE(index_of(customers, "idx_partial")->definition.find("WHERE (bio IS NOT NULL)"),
             std::string::npos);
+  // GENERATED ALWAYS again after the constraints, the rows copied with their ids; the foreign
+  // key and the index exactly as on the source.
+  EXPECT_TRUE(column_of(table_of(got, "gen13"), "id").flags & FERRY_COLUMN_IDENTITY_ALWAYS);
+  EXPECT_EQ(
+      pg_dst_->scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM \"" + dst + "\".gen13"),
+      "1,2");
+  ASSERT_EQ(table_of(got, "ref13").foreign_keys.size(), 1u);
+  EXPECT_EQ(table_of(got, "ref13").foreign_keys[0].flags,
+            table_of(source, "ref13").foreign_keys[0].flags);
+  EXPECT_EQ(table_of(got, "ref13").foreign_keys[0].flags,
+            uint32_t{FERRY_FK_DEFERRABLE | FERRY_FK_INITIALLY_DEFERRED | FERRY_FK_MATCH_FULL});
+  EXPECT_EQ(table_of(got, "ref13").foreign_keys[0].on_delete, "SET NULL");
+  ASSERT_NE(index_of(table_of(got, "gen13"), "gen13_ix"), nullptr);
+  EXPECT_EQ(index_of(table_of(got, "gen13"), "gen13_ix")->definition,
+            "CREATE INDEX gen13_ix ON " + dst +
+                ".gen13 USING btree (a DESC NULLS LAST, t text_pattern_ops, t COLLATE \"C\" "
+                "NULLS FIRST) INCLUDE (d) WHERE (a > 0)");
 
   check_rows(rows_of(from, src, "types", {"id"}), rows_of(to, dst, "types", {"id"}),
              table_of(source, "types"));

@@ -75,7 +75,7 @@ static_assert(offsetof(ferry_index, column_count) == 16);
 static_assert(offsetof(ferry_index, reserved) == 20);
 static_assert(offsetof(ferry_index, columns) == 24);
 static_assert(offsetof(ferry_index, definition) == 32);
-static_assert(sizeof(ferry_foreign_key) == 64);
+static_assert(sizeof(ferry_foreign_key) == 72);  // ABI 1.3 (1.0-1.2: 64 bytes)
 static_assert(offsetof(ferry_foreign_key, struct_size) == 0);
 static_assert(offsetof(ferry_foreign_key, column_count) == 4);
 static_assert(offsetof(ferry_foreign_key, name) == 8);
@@ -85,6 +85,8 @@ static_assert(offsetof(ferry_foreign_key, ref_table) == 32);
 static_assert(offsetof(ferry_foreign_key, ref_columns) == 40);
 static_assert(offsetof(ferry_foreign_key, on_update) == 48);
 static_assert(offsetof(ferry_foreign_key, on_delete) == 56);
+static_assert(offsetof(ferry_foreign_key, flags) == 64);     // ABI 1.3 (1.0-1.2: 64 bytes)
+static_assert(offsetof(ferry_foreign_key, reserved) == 68);  // ABI 1.3
 static_assert(sizeof(ferry_check) == 24);
 static_assert(offsetof(ferry_check, struct_size) == 0);
 static_assert(offsetof(ferry_check, reserved) == 4);

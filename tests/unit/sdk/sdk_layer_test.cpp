@@ -46,7 +46,14 @@ class TestSource : public ferry::Source {
     t.name = "people";
     t.columns = people().columns;
     t.indexes.push_back({FERRY_INDEX_PRIMARY, "PRIMARY", {"id"}, "PRIMARY KEY (id)"});
-    t.foreign_keys.push_back({"fk_x", {"id"}, "app", "other", {"oid"}, "CASCADE", "RESTRICT"});
+    t.foreign_keys.push_back({"fk_x",
+                              {"id"},
+                              "app",
+                              "other",
+                              {"oid"},
+                              "CASCADE",
+                              "RESTRICT",
+                              FERRY_FK_DEFERRABLE | FERRY_FK_INITIALLY_DEFERRED});
     t.checks.push_back({"ck", "id > 0"});
     c.tables.push_back(t);
     c.views.push_back({"app", "v", "SELECT 1", "a view"});
@@ -140,6 +147,7 @@ TEST(SdkLayer, CatalogSurvivesTheRoundTrip) {
   EXPECT_EQ(t.indexes[0].definition, "PRIMARY KEY (id)");
   EXPECT_EQ(t.foreign_keys[0].ref_columns, (std::vector<std::string>{"oid"}));
   EXPECT_EQ(t.foreign_keys[0].on_delete, "RESTRICT");
+  EXPECT_EQ(t.foreign_keys[0].flags, uint32_t{FERRY_FK_DEFERRABLE | FERRY_FK_INITIALLY_DEFERRED});
   EXPECT_EQ(t.checks[0].expression, "id > 0");
   EXPECT_EQ(c.views[0].comment, "a view");
   EXPECT_EQ(host.metric("discovers"), 1);
@@ -173,6 +181,43 @@ TEST(SdkLayer, ColumnIdentityRoundTripsAndAnOlderColumnHasNone) {
   EXPECT_EQ(old_col.flags, t.columns[0].flags);
   EXPECT_FALSE(old_col.identity_sequence.has_value());
   EXPECT_EQ(old_col.identity_next, -1);
+}
+
+// ABI 1.3 appended flags to ferry_foreign_key: a 1.0-1.2 producer's foreign key ends at
+// `on_delete`, and whatever lies past its struct_size is not the key's.
+TEST(SdkLayer, ForeignKeyFlagsRoundTripAndAnOlderKeyHasNone) {
+  ferry::Catalog c;
+  ferry::Table t;
+  t.schema = "app";
+  t.name = "child";
+  t.foreign_keys.push_back({"fk_a",
+                            {"pid"},
+                            "app",
+                            "parent",
+                            {"id"},
+                            "CASCADE",
+                            "NO ACTION",
+                            FERRY_FK_DEFERRABLE | FERRY_FK_MATCH_FULL});
+  t.foreign_keys.push_back(t.foreign_keys[0]);
+  c.tables.push_back(t);
+  ferry_catalog out{};
+  ferry::export_catalog(c, &out);
+  ASSERT_EQ(out.tables[0]->foreign_keys[0]->struct_size, sizeof(ferry_foreign_key));
+  EXPECT_EQ(out.tables[0]->foreign_keys[0]->flags,
+            uint32_t{FERRY_FK_DEFERRABLE | FERRY_FK_MATCH_FULL});
+  constexpr size_t kSize12 = offsetof(ferry_foreign_key, on_delete) + sizeof(const char*);
+  static_assert(kSize12 == 64, "a 1.0-1.2 ferry_foreign_key");
+  auto* older = const_cast<ferry_foreign_key*>(out.tables[0]->foreign_keys[1]);
+  older->struct_size = kSize12;
+  older->flags = 0x5a5a5a5au;  // past a 1.2 key's end: not its member
+  EXPECT_FALSE(FERRY_HAS_FIELD(older, ferry_foreign_key, flags));
+  const ferry::Catalog back = ferry::adopt_catalog(&out);
+  ASSERT_EQ(back.tables[0].foreign_keys.size(), 2u);
+  EXPECT_EQ(back.tables[0].foreign_keys[0].flags,
+            uint32_t{FERRY_FK_DEFERRABLE | FERRY_FK_MATCH_FULL});
+  EXPECT_EQ(back.tables[0].foreign_keys[1].name, "fk_a");
+  EXPECT_EQ(back.tables[0].foreign_keys[1].on_update, "CASCADE");
+  EXPECT_EQ(back.tables[0].foreign_keys[1].flags, 0u);
 }
 
 TEST(SdkLayer, ExceptionsBecomeStatusAndLastError) {

@@ -44,6 +44,9 @@ struct ForeignKey {
   std::string ref_schema, ref_table;
   std::vector<std::string> ref_columns;
   std::string on_update = "NO ACTION", on_delete = "NO ACTION";
+  // FERRY_FK_* bits (ABI 1.3: DEFERRABLE, INITIALLY DEFERRED, MATCH FULL); 0 from an older
+  // producer.
+  uint32_t flags = 0;
 };
 
 struct Check {
@@ -267,6 +270,7 @@ inline void export_catalog(Catalog catalog, ferry_catalog* out) {
       v.ref_columns = tv->fk_ref_cols.back().data();
       v.on_update = fk.on_update.c_str();
       v.on_delete = fk.on_delete.c_str();
+      v.flags = fk.flags;
       tv->fks.push_back(v);
     }
     for (const auto& ck : t.checks) {
@@ -350,6 +354,10 @@ inline Catalog adopt_catalog(ferry_catalog* in) {
                      fk.ref_schema ? fk.ref_schema : "", fk.ref_table ? fk.ref_table : "",
                      detail::strs(fk.ref_columns, fk.column_count),
                      fk.on_update ? fk.on_update : "", fk.on_delete ? fk.on_delete : ""});
+      // Added in ABI 1.3: a 1.0-1.2 producer's foreign key is shorter and has no flags.
+      if (detail::has_member(fk, offsetof(ferry_foreign_key, flags), sizeof(fk.flags))) {
+        ct.foreign_keys.back().flags = fk.flags;
+      }
     }
     for (uint32_t x = 0; x < t.check_count; ++x) {
       const ferry_check& ck = *t.checks[x];
