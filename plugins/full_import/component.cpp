@@ -1,7 +1,8 @@
 // The full-import component ("full-import" stage): copies every selected table from the source
-// to the destination in chunks, with a pool of readers and writers, checkpointed per chunk; then
-// creates the tables' indexes (and, when the task has no incremental sync, its FOREIGN KEY /
-// CHECK constraints). docs/components.md ("full-import") is the operator's description.
+// to the destination in chunks, with a pool of readers and writers, checkpointed per chunk;
+// creates each table's indexes once its data is in (while the other tables are still copied),
+// then, when the task has no incremental sync, its FOREIGN KEY / CHECK constraints.
+// docs/components.md ("full-import") is the operator's description.
 //
 // Tables. The source's catalog (the task's selection, temporary tables left out). With schema
 // migration in the task, each table's `table:` object says where it goes (destination schema
@@ -17,12 +18,13 @@
 // so a restart copies exactly the same chunks. `readers` threads (each with its own source
 // instance) read chunks into one bounded queue (at most `queue_batches` batches and
 // `queue_bytes` bytes: memory is bounded by the preset, whatever the table size); `writers`
-// threads (each with its own destination instance) bulk-write them. A chunk is checkpointed
-// "started" before any of its rows is written and "done" once its last batch is durable (every
-// bulk_write commits). On restart, done chunks are skipped; a started chunk is written again
-// with FERRY_APPLY_IDEMPOTENT (rows already there are overwritten by key). A table without a
-// primary key on the destination cannot be deduplicated: when it was partly copied, every chunk
-// is marked started, the destination table is truncated and the table is copied again.
+// threads (each with its own destination instance) bulk-write them, each keeping to its own
+// tables while there are enough of them (pick()). A chunk is checkpointed "started" before any
+// of its rows is written and "done" once its last batch is durable (every bulk_write commits).
+// On restart, done chunks are skipped; a started chunk is written again with
+// FERRY_APPLY_IDEMPOTENT (rows already there are overwritten by key). A table without a primary
+// key on the destination cannot be deduplicated: when it was partly copied, every chunk is
+// marked started, the destination table is truncated and the table is copied again.
 // Nothing here relies on a clean shutdown: after kill -9 the checkpoints say the same.
 //
 // Failures. FERRY_UNAVAILABLE while reading a chunk or writing a batch is retried (5 attempts,
@@ -39,6 +41,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <map>
@@ -667,11 +670,15 @@ class FullImport : public Component {
       for (const auto& w : tables_) any |= w->phase != Phase::Failed;
       if (!any) return;
       readers_active_ = tuning_.readers;
+      owner_.assign(tables_.size(), kNoWriter);
       threads_running_ = tuning_.readers + tuning_.writers;
     }
+    load_early_indexes();
     std::vector<std::thread> threads;
     for (uint32_t i = 0; i < tuning_.readers; ++i) threads.emplace_back([this] { reader_main(); });
-    for (uint32_t i = 0; i < tuning_.writers; ++i) threads.emplace_back([this] { writer_main(); });
+    for (uint32_t i = 0; i < tuning_.writers; ++i) {
+      threads.emplace_back([this, i] { writer_main(i); });
+    }
 
     auto last_report = Clock::now();
     for (;;) {
@@ -702,6 +709,7 @@ class FullImport : public Component {
       if (!running) break;
     }
     for (auto& t : threads) t.join();
+    stop_early_indexes();
     std::exception_ptr fatal;
     {
       std::lock_guard lock(mu_);
@@ -1095,18 +1103,46 @@ class FullImport : public Component {
 
   // ---- writers -------------------------------------------------------------------------------
 
-  std::optional<Item> pop() {
+  // Writers keep to tables: a writer takes the batches of the tables it owns first, then those
+  // of a table no writer owns yet (and owns it from then on), and helps with another writer's
+  // table only when the queue backs up (at least half full) or the readers are done. One
+  // session per table, while there are enough tables, loads each table in order without
+  // contending with another session on the table's last pages (PostgreSQL's relation extension
+  // lock, the rightmost index pages of both engines), and each server session touches only the
+  // pages of its own tables. Every queued batch has a taker: its owner, when idle, takes it.
+  // mu_ held.
+  std::optional<size_t> pick(uint32_t writer) const {
+    std::optional<size_t> unowned, other;
+    for (size_t i = 0; i < queue_.size(); ++i) {
+      const uint32_t owner = owner_[queue_[i].table];
+      if (owner == writer) return i;
+      if (owner == kNoWriter) {
+        if (!unowned) unowned = i;
+      } else if (!other) {
+        other = i;
+      }
+    }
+    if (unowned) return unowned;
+    const bool backlog = 2 * queue_.size() >= tuning_.queue_batches ||
+                         2 * queue_bytes_ >= tuning_.queue_bytes || readers_active_ == 0;
+    if (other && backlog) return other;
+    return std::nullopt;
+  }
+
+  std::optional<Item> pop(uint32_t writer) {
     std::unique_lock lock(mu_);
     for (;;) {
       if (stop_) return std::nullopt;
-      if (!queue_.empty()) {
-        Item item = std::move(queue_.front());
-        queue_.pop_front();
+      if (const auto at = pick(writer)) {
+        const auto it = queue_.begin() + static_cast<std::ptrdiff_t>(*at);
+        Item item = std::move(*it);
+        queue_.erase(it);
         queue_bytes_ -= item.bytes;
+        if (owner_[item.table] == kNoWriter) owner_[item.table] = writer;
         cv_queue_.notify_all();
         return item;
       }
-      if (readers_active_ == 0) return std::nullopt;
+      if (queue_.empty() && readers_active_ == 0) return std::nullopt;
       cv_queue_.wait_for(lock, 200ms);
       lock.unlock();
       check_cancelled();
@@ -1114,11 +1150,11 @@ class FullImport : public Component {
     }
   }
 
-  void writer_main() {
+  void writer_main(uint32_t writer) {
     try {
       EndpointLease lease = host_.open_endpoint(FERRY_KIND_DESTINATION);
       DestinationClient destination(lease.endpoint());
-      while (auto item = pop()) write_item(*item, destination);
+      while (auto item = pop(writer)) write_item(*item, destination);
     } catch (...) {
       record_fatal(std::current_exception());
     }
@@ -1228,6 +1264,107 @@ class FullImport : public Component {
     host_.metric_add("tables_done", 1);
     host_.info("table " + w.key + " copied to " + w.dst_schema + "." + w.dst_table + ": " +
                std::to_string(rows) + " rows in " + std::to_string(chunks) + " chunk(s)");
+    if (!w.parent.empty()) schedule_early_indexes(w.key, w.parent);
+  }
+
+  // ---- a table's indexes while the other tables are copied -------------------------------------
+
+  // A table's indexes are created as soon as its data object succeeded, while the other tables
+  // are still being copied, on up to max(1, writers / 2) destination instances of their own: the
+  // index builds overlap the copy instead of waiting for the last table. When the copy ends,
+  // the builds scheduled but not started go on with up to `writers` instances; tables copied by
+  // an earlier run and skipped tables get theirs from build_objects("index") afterwards, which
+  // leaves alone what was tried here.
+
+  struct EarlyIndexes {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::map<std::string, std::vector<StoredObject>> by_parent;  // not done yet, by table object
+    std::deque<StoredObject> jobs;
+    std::vector<std::thread> threads;
+    size_t idle = 0;
+    bool closed = false;
+    std::set<std::string> tried;  // index objects built (or tried) by this run
+  };
+
+  // Runs before the copy's threads start.
+  void load_early_indexes() {
+    if (!with_schema_) return;
+    size_t total = 0;
+    for (auto& [key, o] : objects_.load("index:")) {
+      if (o.status == "removed") continue;
+      ++total;
+      if (o.done() || o.parent.rfind("table:", 0) != 0) continue;
+      early_.by_parent[o.parent].push_back(std::move(o));
+    }
+    built_[0].total = total;
+  }
+
+  // Runs on the stage's thread (finalize).
+  void schedule_early_indexes(const std::string& table_key, const std::string& parent) {
+    std::lock_guard lock(early_.mu);
+    if (early_.closed) return;
+    const auto it = early_.by_parent.find(parent);
+    if (it == early_.by_parent.end() || it->second.empty()) return;
+    host_.info("creating the " + std::to_string(it->second.size()) + " index(es) of " + table_key +
+               " (its data is in)");
+    for (auto& o : it->second) early_.jobs.push_back(std::move(o));
+    early_.by_parent.erase(it);
+    const size_t cap = std::max<size_t>(1, tuning_.writers / 2);
+    if (early_.idle == 0 && early_.threads.size() < cap) {
+      early_.threads.emplace_back([this] { early_index_main(); });
+    }
+    early_.cv.notify_all();
+  }
+
+  void early_index_main() {
+    try {
+      std::optional<EndpointLease> lease;
+      std::optional<DestinationClient> destination;
+      for (;;) {
+        StoredObject o;
+        {
+          std::unique_lock lock(early_.mu);
+          ++early_.idle;
+          early_.cv.wait(lock, [&] { return early_.closed || !early_.jobs.empty(); });
+          --early_.idle;
+          if (early_.jobs.empty()) return;  // closed
+          o = std::move(early_.jobs.front());
+          early_.jobs.pop_front();
+          early_.tried.insert(o.key);
+        }
+        if (!destination) {
+          lease.emplace(host_.open_endpoint(FERRY_KIND_DESTINATION));
+          destination.emplace(lease->endpoint());
+        }
+        host_.yield();
+        build_one(o, *destination, built_[0], "index");
+      }
+    } catch (...) {
+      record_fatal(std::current_exception());
+    }
+  }
+
+  // After the copy's threads ended: the indexes scheduled here are built, now by up to
+  // `writers` instances (as build_objects would), unless the stage stops.
+  void stop_early_indexes() {
+    {
+      std::lock_guard lock(early_.mu);
+      early_.closed = true;
+      bool stopping = false;
+      {
+        std::lock_guard stage_lock(mu_);
+        stopping = stop_;
+      }
+      if (stopping) early_.jobs.clear();
+      for (size_t spare = early_.idle;
+           spare < early_.jobs.size() && early_.threads.size() < tuning_.writers; ++spare) {
+        early_.threads.emplace_back([this] { early_index_main(); });
+      }
+      early_.cv.notify_all();
+    }
+    for (auto& t : early_.threads) t.join();
+    early_.threads.clear();
   }
 
   // ---- indexes and constraints ---------------------------------------------------------------
@@ -1242,12 +1379,17 @@ class FullImport : public Component {
     BuildCounts& counts = built_[kind == "index" ? 0 : 1];
     const auto all = objects_.load(kind + ":");
     const auto data = objects_.load("data:");
+    counts.total = counts.done = counts.failed = counts.waiting = 0;
     std::vector<StoredObject> jobs;
     for (const auto& [key, o] : all) {
       if (o.status == "removed") continue;
       ++counts.total;
       if (o.done()) {
         ++counts.done;
+        continue;
+      }
+      if (kind == "index" && early_.tried.count(key)) {  // failed while the copy went on
+        ++counts.failed;
         continue;
       }
       if (o.parent.rfind("table:", 0) == 0) {
@@ -1409,6 +1551,8 @@ class FullImport : public Component {
   std::set<std::string> finalized_;
   size_t scan_from_ = 0;
   std::deque<Item> queue_;
+  static constexpr uint32_t kNoWriter = UINT32_MAX;
+  std::vector<uint32_t> owner_;  // per table: the writer that keeps to it (see pick)
   uint64_t queue_bytes_ = 0;
   uint32_t readers_active_ = 0, threads_running_ = 0;
   bool stop_ = false;
@@ -1423,6 +1567,7 @@ class FullImport : public Component {
   Clock::time_point last_sample_{};
   uint64_t last_rows_ = 0, last_bytes_ = 0;
   BuildCounts built_[2];
+  EarlyIndexes early_;
 };
 
 }  // namespace

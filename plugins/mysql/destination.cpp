@@ -691,7 +691,6 @@ class MysqlDestination::Impl {
     // latin1 where it is the same bytes and the table's own character set (see the top).
     const char* charset =
         single_byte_table(c, t) && batch_is_ascii(source, rows) ? "latin1" : "utf8mb4";
-    if (getenv("FERRY_TMP_NO_LATIN1")) charset = "utf8mb4";  // TMP-BENCH
     std::string sql = std::string("LOAD DATA LOCAL INFILE '") + kInfileName + "' " +
                       (idempotent ? "REPLACE " : "") + "INTO TABLE " + t.name + " CHARACTER SET " +
                       charset + " " + kLoadDataFormat + " (";

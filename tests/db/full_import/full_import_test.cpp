@@ -32,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace ferry::testing {
@@ -733,10 +734,16 @@ TEST_F(FullImportTest, IndexesAndConstraintsAreCreatedAfterTheDataWithTheirStatu
                         "AND connamespace = '" +
                         s + "'::regnamespace"),
             "2");
-  const auto data_done = object("data:" + s + ".t")->finished_at_ms;
-  for (const std::string& key :
-       {"index:" + s + ".t.t_name", "index:" + s + ".t.t_n", "index:" + s + ".u.u_t",
-        "constraint:" + s + ".u.u_fk", "constraint:" + s + ".t.t_check"}) {
+  // An index begins once its own table's data is in (possibly while another table is still
+  // being copied); a constraint once every table's data is.
+  const auto t_done = object("data:" + s + ".t")->finished_at_ms;
+  const auto u_done = object("data:" + s + ".u")->finished_at_ms;
+  for (const auto& [key, data_done] : std::vector<std::pair<std::string, int64_t>>{
+           {"index:" + s + ".t.t_name", t_done},
+           {"index:" + s + ".t.t_n", t_done},
+           {"index:" + s + ".u.u_t", u_done},
+           {"constraint:" + s + ".u.u_fk", std::max(t_done, u_done)},
+           {"constraint:" + s + ".t.t_check", std::max(t_done, u_done)}}) {
     const auto o = object(key);
     ASSERT_TRUE(o) << key;
     EXPECT_EQ(o->status, meta::ObjectStatus::Succeeded) << key << ": " << o->error;
