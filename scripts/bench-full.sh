@@ -430,7 +430,7 @@ SB_ROWS=$((N_SB * 250000))
 {
   echo "# Full migration: ferry against the peer tools"
   echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), ferry $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' + working-tree changes')"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), ferry $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet -- . ':!bench/results' 2>/dev/null || echo ' + working-tree changes')"
   echo "- machine: $(nproc) cores ($cpu_model), $(free -g | awk '/^Mem:/ { print $2 }') GB; MariaDB $("${MYSRC[@]}" -e 'SELECT VERSION()') (source :33062, destination :33063) and PostgreSQL $("${PSQL[@]}" -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1) (:54322) on the same host as the clients"
   echo "- niceness: this script and its clients $(nice), the servers $(ps -o ni= -p "$(cat "$BASE/my1.pid")" | tr -d ' ') (MariaDB source) / $(ps -o ni= -p "$(cat "$BASE/my2.pid")" | tr -d ' ') (MariaDB destination) / $(ps -o ni= -p "$(head -1 "$BASE/pg/postmaster.pid")" | tr -d ' ') (PostgreSQL)"
   echo "- load average at the start $LOAD_START, at the end $LOAD_END; processes above 10% CPU (one-second sample) at the start: ${BUSY_START:-none}; at the end: ${BUSY_END:-none}${NOTE:+; $NOTE}"
